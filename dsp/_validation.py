@@ -1,0 +1,121 @@
+"""Argument checks shared by the public functions (validate at the door, trust inside).
+
+Every check raises :class:`dsp.ParameterError` with a message that names the parameter and the
+value it received. Inner helpers never re-check what their caller already checked.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .errors import DspWarning, ParameterError
+
+__all__ = [
+    "check_audio",
+    "check_positive_int",
+    "check_optional_positive_int",
+    "check_sr",
+    "check_real_number",
+    "check_pad_mode",
+    "warn",
+    "PAD_MODES",
+]
+
+#: ``np.pad`` modes whose padding depends only on the samples near each edge. The others
+#: ("wrap", "mean", "median", "maximum", "minimum") look at the whole signal, and "empty" leaves
+#: garbage; librosa 0.11 rejects those too.
+PAD_MODES = ("constant", "edge", "linear_ramp", "reflect", "symmetric")
+
+
+def warn(message: str, stacklevel: int = 3) -> None:
+    """Emit a :class:`DspWarning` pointing at the caller of the public function."""
+    warnings.warn(message, DspWarning, stacklevel=stacklevel)
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    """Return ``value`` as ``int`` if it is an integer >= 1 (``bool`` and floats rejected)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ParameterError(f"{name}={value!r} must be a positive integer")
+    if value < 1:
+        raise ParameterError(f"{name}={value!r} must be a positive integer")
+    return int(value)
+
+
+def check_optional_positive_int(name: str, value: Any) -> int | None:
+    """As :func:`check_positive_int`, letting ``None`` through."""
+    return None if value is None else check_positive_int(name, value)
+
+
+def check_real_number(
+    name: str, value: Any, *, positive: bool = False, nonnegative: bool = False
+) -> float:
+    """Return ``value`` as ``float`` if it is a finite real number (optionally > 0 or >= 0)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ParameterError(f"{name}={value!r} must be a real number")
+    fvalue = float(value)
+    if not np.isfinite(fvalue):
+        raise ParameterError(f"{name}={value!r} must be finite")
+    if positive and not fvalue > 0:
+        raise ParameterError(f"{name}={value!r} must be positive")
+    if nonnegative and not fvalue >= 0:
+        raise ParameterError(f"{name}={value!r} must be non-negative")
+    return fvalue
+
+
+def check_sr(sr: Any) -> float:
+    """A sample rate: a finite number > 0. Returned unchanged in type (int stays int)."""
+    check_real_number("sr", sr, positive=True)
+    return sr
+
+
+def check_pad_mode(pad_mode: Any) -> str:
+    """One of :data:`PAD_MODES`."""
+    if not isinstance(pad_mode, str) or pad_mode not in PAD_MODES:
+        raise ParameterError(f"pad_mode={pad_mode!r} is not supported; use one of {PAD_MODES}")
+    return pad_mode
+
+
+def _first_bad_index(finite: np.ndarray) -> tuple[int, ...] | int:
+    flat = int(np.argmin(finite.ravel()))
+    index = np.unravel_index(flat, finite.shape)
+    return int(index[0]) if len(index) == 1 else tuple(int(i) for i in index)
+
+
+def check_audio(y: Any, name: str = "y") -> np.ndarray:
+    """Validate an audio array ``(..., n)``: real floating point, non-empty, all finite.
+
+    float16 is upcast to float32 (NumPy's FFT has no half precision); integers, booleans,
+    complex numbers and objects are rejected, because they are not audio samples: only a file
+    reader knows how to scale PCM integers. A NaN or infinity is reported with its index.
+    """
+    if not isinstance(y, np.ndarray):
+        raise ParameterError(
+            f"{name} must be a numpy.ndarray of floating-point samples, got {type(y).__name__}"
+        )
+    if y.dtype == np.float16:
+        y = y.astype(np.float32)
+    if y.dtype.kind != "f":
+        raise ParameterError(
+            f"{name}.dtype={y.dtype} is not audio: {name} must be floating point "
+            "(float32 or float64); scale integer PCM to [-1, 1) first"
+        )
+    if y.ndim == 0:
+        raise ParameterError(f"{name} must have at least one dimension, got a scalar")
+    if y.size == 0:
+        raise ParameterError(f"{name} is empty (shape={y.shape}); audio needs at least one sample")
+    # One cheap reduction first: a NaN or inf anywhere makes the sum non-finite. Only then (or on
+    # a sum that overflowed) scan element-wise to name the first bad sample.
+    if np.isfinite(np.add.reduce(y, axis=None)):
+        return y
+    finite = np.isfinite(y)
+    if not finite.all():
+        index = _first_bad_index(finite)
+        raise ParameterError(
+            f"{name} is not finite everywhere: {name}[{index}]={y[index]} "
+            "(first non-finite sample)"
+        )
+    return y
