@@ -8,7 +8,7 @@ parameter and the value it was given (``n_fft=0 must be a positive integer``). L
 
 from __future__ import annotations
 
-__all__ = ["ParameterError", "DspWarning"]
+__all__ = ["ParameterError", "DspWarning", "AudioFormatError"]
 
 
 class ParameterError(ValueError):
@@ -28,3 +28,22 @@ class ParameterError(ValueError):
 
 class DspWarning(UserWarning):
     """Legal but odd input: the result is computed, but is probably not what was meant."""
+
+
+class AudioFormatError(ParameterError):
+    """An audio file is corrupt or in an encoding dsp cannot read; the message says where.
+
+    The message names the field, the value found in the file and its byte offset
+    (``channels=0 at byte offset 22 must be at least 1``). It is a :class:`ParameterError`
+    (and so a :class:`ValueError`): the file is a bad argument.
+
+    Examples
+    --------
+    >>> import io
+    >>> from dsp.audio import load
+    >>> try:
+    ...     load(io.BytesIO(b"OggS" + bytes(40)))
+    ... except AudioFormatError as err:
+    ...     print(err)
+    not a RIFF/WAVE file: chunk id=b'OggS' at byte offset 0, expected b'RIFF'
+    """

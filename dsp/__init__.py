@@ -1,0 +1,64 @@
+"""dsp: the audio spectrogram pipeline, from scratch in NumPy, bit-identical to librosa 0.11.
+
+The pipeline, one module per stage (this file is the table of contents)::
+
+    audio -> framing -> windows -> stft -> |.|**power -> mel filterbank -> db -> cnn input
+
+===================  ==========================================================================
+module               public names
+===================  ==========================================================================
+``dsp.framing``      :func:`frame`, :func:`pad_center`, :func:`center_pad`, :func:`n_frames`
+``dsp.windows``      :func:`get_window`
+``dsp.stft``         :func:`stft`, :func:`fft_frequencies`, :func:`frames_to_samples`,
+                     :func:`frames_to_time`, :func:`time_to_frames`
+``dsp.mel``          :func:`hz_to_mel`, :func:`mel_to_hz`, :func:`mel_frequencies`
+``dsp.filterbank``   :func:`mel_filterbank`
+``dsp.db``           :func:`power_to_db`, :func:`amplitude_to_db`, :func:`db_to_power`,
+                     :func:`db_to_amplitude`
+``dsp.pipeline``     :func:`spectrogram`, :func:`melspectrogram`, :class:`MelSpectrogram`
+``dsp.cnn``          :func:`to_cnn_input`
+``dsp.errors``       :class:`ParameterError`, :class:`DspWarning`
+===================  ==========================================================================
+
+Every numeric convention (DFT sign and scale, periodic windows, centre padding, frame count,
+bin grid, mel scales, filter norms, dB reference) is defined once in ``docs/conventions.md``.
+"""
+
+from .cnn import to_cnn_input
+from .db import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
+from .errors import DspWarning, ParameterError
+from .filterbank import mel_filterbank
+from .framing import center_pad, frame, n_frames, pad_center
+from .mel import hz_to_mel, mel_frequencies, mel_to_hz
+from .pipeline import MelSpectrogram, melspectrogram, spectrogram
+from .stft import fft_frequencies, frames_to_samples, frames_to_time, stft, time_to_frames
+from .windows import get_window
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DspWarning",
+    "MelSpectrogram",
+    "ParameterError",
+    "amplitude_to_db",
+    "center_pad",
+    "db_to_amplitude",
+    "db_to_power",
+    "fft_frequencies",
+    "frame",
+    "frames_to_samples",
+    "frames_to_time",
+    "get_window",
+    "hz_to_mel",
+    "mel_filterbank",
+    "mel_frequencies",
+    "mel_to_hz",
+    "melspectrogram",
+    "n_frames",
+    "pad_center",
+    "power_to_db",
+    "spectrogram",
+    "stft",
+    "time_to_frames",
+    "to_cnn_input",
+]

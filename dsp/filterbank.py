@@ -1,0 +1,143 @@
+"""The triangular mel filterbank: a matrix that turns a linear spectrum into mel bands.
+
+Each of the ``n_mels`` filters is a triangle over the FFT bins, rising from the band's lower
+edge to its centre and falling to its upper edge; edges are equally spaced on the mel scale, so
+the triangles widen with frequency (``docs/conventions.md``, filterbank and filter norms).
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_positive_int, check_real_number, check_sr, warn
+from .errors import ParameterError
+from .mel import mel_frequencies
+from .stft import fft_frequencies
+
+__all__ = ["mel_filterbank"]
+
+
+def _check_norm(norm: Any) -> Any:
+    if norm is None or (isinstance(norm, str) and norm == "slaney"):
+        return norm
+    if isinstance(norm, numbers.Real) and not isinstance(norm, bool):
+        if norm > 0:  # includes np.inf: the peak is 1
+            return float(norm)
+    raise ParameterError(f"norm={norm!r} must be 'slaney', None, or a number p > 0 (Lp norm)")
+
+
+def mel_filterbank(
+    *,
+    sr: float,
+    n_fft: int,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    htk: bool = False,
+    norm: Any = "slaney",
+    dtype: Any = np.float32,
+) -> np.ndarray:
+    """Build the mel filterbank matrix that maps FFT bins to mel bands.
+
+    Parameters
+    ----------
+    sr : float > 0
+        Sample rate of the audio, Hz.
+    n_fft : int > 0
+        FFT length; the matrix has ``1 + n_fft // 2`` columns.
+    n_mels : int > 0
+        Number of mel bands (rows).
+    fmin : float >= 0
+        Lower edge of the lowest band, Hz.
+    fmax : float <= sr / 2, or None
+        Upper edge of the highest band, Hz; None means ``sr / 2``.
+    htk : bool
+        Use the HTK mel scale instead of Slaney's.
+    norm : {"slaney", None} or float > 0
+        ``"slaney"``: scale each triangle to unit area (``2 / (f2 - f0)``); ``None``: peak 1;
+        a number ``p``: unit Lp norm per row (``np.inf``: unit maximum).
+    dtype : np.dtype
+        Floating-point type of the matrix (float32 by default, as librosa).
+
+    Returns
+    -------
+    mel_basis : np.ndarray [shape=(n_mels, 1 + n_fft // 2), dtype=dtype]
+
+    Raises
+    ------
+    ParameterError
+        For a bad ``sr``, ``n_fft``, ``n_mels``, ``norm`` or ``dtype``, ``fmin < 0``,
+        ``fmin >= fmax`` or ``fmax > sr / 2``.
+
+    Warns
+    -----
+    DspWarning
+        When some filters are all zero (too many bands for the FFT resolution), with their count.
+
+    Notes
+    -----
+    Band edges ``f_0 < ... < f_{n_mels+1}`` are ``mel_frequencies(n_mels + 2, fmin, fmax)``;
+    filter ``i`` over bin frequency ``f`` (eq. B1, computed in float64)::
+
+        w_i(f) = max(0, min((f - f_i) / (f_{i+1} - f_i), (f_{i+2} - f) / (f_{i+2} - f_{i+1})))
+
+    The weights are cast to ``dtype`` *before* normalising (eq. B2, Slaney:
+    ``w_i *= 2 / (f_{i+2} - f_i)``).
+
+    librosa equivalent: ``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin,
+    fmax=fmax, htk=htk, norm=norm, dtype=dtype)`` (identical).
+
+    Examples
+    --------
+    >>> basis = mel_filterbank(sr=16000, n_fft=512, n_mels=40)
+    >>> basis.shape, basis.dtype
+    ((40, 257), dtype('float32'))
+    >>> bool((basis >= 0).all())
+    True
+    """
+    sr = check_sr(sr)
+    n_fft = check_positive_int("n_fft", n_fft)
+    n_mels = check_positive_int("n_mels", n_mels)
+    fmin = check_real_number("fmin", fmin, nonnegative=True)
+    nyquist = float(sr) / 2
+    fmax = nyquist if fmax is None else check_real_number("fmax", fmax)
+    if fmax > nyquist:
+        raise ParameterError(f"fmax={fmax} must not exceed sr / 2 = {nyquist}")
+    if fmin >= fmax:
+        raise ParameterError(f"fmin={fmin} must be below fmax={fmax}")
+    norm = _check_norm(norm)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from None
+    if dtype.kind != "f":
+        raise ParameterError(f"dtype={dtype} must be a floating-point type")
+
+    bin_hz = fft_frequencies(sr=sr, n_fft=n_fft)  # (n_bins,)
+    edges = mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax, htk=htk)  # (n_mels + 2,)
+    widths = np.diff(edges)
+    rising = (bin_hz - edges[:-2, None]) / widths[:-1, None]  # 0 at f_i, 1 at f_{i+1}
+    falling = (edges[2:, None] - bin_hz) / widths[1:, None]  # 1 at f_{i+1}, 0 at f_{i+2}
+    weights = np.maximum(0, np.minimum(rising, falling)).astype(dtype)
+
+    if norm == "slaney":
+        weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    elif norm is not None:
+        magnitude = np.abs(weights).astype(np.float64)
+        if np.isinf(norm):
+            length = magnitude.max(axis=-1, keepdims=True)
+        else:
+            length = np.sum(magnitude**norm, axis=-1, keepdims=True) ** (1.0 / norm)
+        length[length < np.finfo(dtype).tiny] = 1.0
+        weights = (weights / length).astype(dtype)
+
+    empty = int(np.count_nonzero(weights.max(axis=1) <= 0))
+    if empty:
+        warn(
+            f"{empty} of n_mels={n_mels} mel filters are all zero (no FFT bin falls inside "
+            f"them): use fewer mels, a larger n_fft, or a wider fmin..fmax"
+        )
+    return weights

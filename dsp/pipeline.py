@@ -1,0 +1,284 @@
+"""The pipeline: audio -> STFT -> magnitude/power -> mel filterbank -> (dB).
+
+This module composes the stages; it holds no math of its own. :func:`melspectrogram` is the
+one-call form; :class:`MelSpectrogram` builds the window and filterbank once and can hand back
+every intermediate stage by name, for teaching and debugging.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_audio, check_real_number, check_sr
+from .db import RefSpec, power_to_db
+from .errors import ParameterError
+from .filterbank import mel_filterbank
+from .framing import center_pad, frame
+from .stft import resolve_stft_lengths, stft, stft_window
+from .windows import WindowSpec
+
+__all__ = ["spectrogram", "melspectrogram", "MelSpectrogram", "STAGES"]
+
+#: The names :meth:`MelSpectrogram.stages` returns, in pipeline order.
+STAGES = ("frames", "windowed", "spectrum", "power", "mel", "db")
+
+
+def spectrogram(
+    y: np.ndarray,
+    *,
+    n_fft: int = 2048,
+    hop_length: int | None = None,
+    win_length: int | None = None,
+    window: WindowSpec = "hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    power: float = 1.0,
+) -> np.ndarray:
+    """Magnitude (``power=1``) or power (``power=2``) spectrogram: ``|stft(y)| ** power``.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(..., n), real floating point]
+        The signal.
+    n_fft, hop_length, win_length, window, center, pad_mode
+        As :func:`dsp.stft`.
+    power : float > 0
+        Exponent of the magnitude.
+
+    Returns
+    -------
+    S : np.ndarray [shape=(..., 1 + n_fft // 2, n_frames)]
+        float32 for float32 input, float64 for float64.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`dsp.stft`, and for ``power <= 0``.
+
+    Notes
+    -----
+    ``S = |D| ** power`` (eq. P1: the absolute value first, then the power).
+
+    librosa equivalent: ``np.abs(librosa.stft(y, ...)) ** power``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.random.default_rng(0).standard_normal(4096).astype(np.float32)
+    >>> spectrogram(y, n_fft=512, power=2.0).shape
+    (257, 33)
+    """
+    power = check_real_number("power", power, positive=True)
+    D = stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+             center=center, pad_mode=pad_mode)
+    return np.abs(D) ** power
+
+
+def melspectrogram(
+    *,
+    y: np.ndarray | None = None,
+    sr: float = 22050,
+    S: np.ndarray | None = None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    win_length: int | None = None,
+    window: WindowSpec = "hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+    power: float = 2.0,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    htk: bool = False,
+    norm: Any = "slaney",
+    dtype: Any = np.float32,
+) -> np.ndarray:
+    """Mel spectrogram of audio ``y`` or of a spectrogram ``S``.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(..., n)] or None
+        Audio. Exactly one of ``y`` and ``S`` must be given.
+    sr : float > 0
+        Sample rate, Hz.
+    S : np.ndarray [shape=(..., 1 + n_fft // 2, n_frames)] or None
+        A precomputed spectrogram ``|D| ** power``; its row count must match ``n_fft``.
+    n_fft, hop_length, win_length, window, center, pad_mode
+        As :func:`dsp.stft`; note the default hop is 512 here whatever ``n_fft`` is.
+    power : float > 0
+        1 for magnitude, 2 for power.
+    n_mels, fmin, fmax, htk, norm, dtype
+        As :func:`dsp.mel_filterbank`.
+
+    Returns
+    -------
+    M : np.ndarray [shape=(..., n_mels, n_frames)]
+        float32 for float32 audio, float64 for float64.
+
+    Raises
+    ------
+    ParameterError
+        For neither or both of ``y`` and ``S``, an ``S`` whose rows contradict ``n_fft``, and
+        everything :func:`dsp.stft` and :func:`dsp.mel_filterbank` reject.
+
+    Notes
+    -----
+    ``M = B S`` with ``B = mel_filterbank(...)`` and ``S = |stft(y)| ** power`` (eq. P2).
+
+    librosa equivalent: ``librosa.feature.melspectrogram(y=y, sr=sr, S=S, ...)`` (identical).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sr = 22050
+    >>> y = np.random.default_rng(0).standard_normal(20 * sr).astype(np.float32)
+    >>> M = melspectrogram(y=y, sr=sr, n_mels=128)
+    >>> M.shape, M.dtype
+    ((128, 862), dtype('float32'))
+    """
+    return MelSpectrogram(
+        sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+        center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
+        htk=htk, norm=norm, dtype=dtype,
+    )._mel(y=y, S=S)
+
+
+def _project(mel_basis: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """``M[..., m, t] = sum_f B[m, f] S[..., f, t]`` (eq. P2).
+
+    Written as an einsum contraction, which NumPy hands to BLAS; with ``S`` in the STFT's
+    (Fortran) memory layout this is the same BLAS call librosa makes, so the float sums are
+    rounded identically (a different product layout moves the last bit).
+    """
+    return np.einsum("...ft,mf->...mt", S, mel_basis, optimize=True)
+
+
+class MelSpectrogram:
+    """A mel spectrogram transform built once from its parameters, then applied to audio.
+
+    The window and the mel filterbank are computed in the constructor, so calling the object
+    on many signals repeats only the per-signal work. :meth:`stages` returns every
+    intermediate of the pipeline by name.
+
+    Parameters
+    ----------
+    sr, n_fft, hop_length, win_length, window, center, pad_mode, power
+        As :func:`melspectrogram`.
+    n_mels, fmin, fmax, htk, norm, dtype
+        As :func:`dsp.mel_filterbank`.
+    ref, amin, top_db
+        As :func:`dsp.power_to_db`, for the ``"db"`` stage.
+
+    Attributes
+    ----------
+    window : np.ndarray [shape=(n_fft,), float64]
+        The periodic window, zero-padded to ``n_fft``.
+    mel_basis : np.ndarray [shape=(n_mels, 1 + n_fft // 2)]
+        The filterbank.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> transform = MelSpectrogram(sr=16000, n_fft=512, hop_length=160, n_mels=40)
+    >>> y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+    >>> transform(y).shape
+    (40, 101)
+    >>> {name: a.shape for name, a in transform.stages(y).items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'frames': (512, 101), 'windowed': (512, 101), 'spectrum': (257, 101),
+     'power': (257, 101), 'mel': (40, 101), 'db': (40, 101)}
+    """
+
+    def __init__(
+        self,
+        *,
+        sr: float = 22050,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: WindowSpec = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        power: float = 2.0,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        htk: bool = False,
+        norm: Any = "slaney",
+        dtype: Any = np.float32,
+        ref: RefSpec = 1.0,
+        amin: float = 1e-10,
+        top_db: float | None = 80.0,
+    ) -> None:
+        self.sr = check_sr(sr)
+        self.n_fft, self.hop_length, self.win_length = resolve_stft_lengths(
+            n_fft, hop_length, win_length
+        )
+        self.power = check_real_number("power", power, positive=True)
+        self.window_spec, self.center, self.pad_mode = window, center, pad_mode
+        self.window = stft_window(window, self.win_length, self.n_fft)
+        self.mel_basis = mel_filterbank(
+            sr=sr, n_fft=self.n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
+            dtype=dtype,
+        )
+        self.ref, self.amin, self.top_db = ref, amin, top_db
+
+    def _stft(self, y: np.ndarray) -> np.ndarray:
+        # self.window is already padded to n_fft, so it is passed with win_length=n_fft.
+        return stft(y, n_fft=self.n_fft, hop_length=self.hop_length, window=self.window,
+                    center=self.center, pad_mode=self.pad_mode)
+
+    def _mel(self, *, y: np.ndarray | None, S: np.ndarray | None) -> np.ndarray:
+        if (y is None) == (S is None):
+            raise ParameterError("give exactly one of y (audio) and S (a spectrogram)")
+        if S is None:
+            S = np.abs(self._stft(y)) ** self.power
+        else:
+            S = self._check_S(S)
+        return _project(self.mel_basis, S)
+
+    def _check_S(self, S: Any) -> np.ndarray:
+        S = np.asarray(S)
+        n_bins = 1 + self.n_fft // 2
+        if S.ndim < 2 or S.shape[-2] != n_bins:
+            raise ParameterError(
+                f"S.shape={S.shape} does not match n_fft={self.n_fft}: a spectrogram for this "
+                f"n_fft has {n_bins} frequency rows (S.shape[-2]); pass the n_fft S was made with"
+            )
+        if S.dtype.kind not in "f":
+            raise ParameterError(f"S.dtype={S.dtype} must be real floating point (|D| ** power)")
+        return S
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        """The mel spectrogram of ``y`` ``(..., n)`` -> ``(..., n_mels, n_frames)``."""
+        return self._mel(y=y, S=None)
+
+    def stages(self, y: np.ndarray) -> dict[str, np.ndarray]:
+        """Every intermediate of the pipeline for audio ``y``, by name, in order.
+
+        Returns
+        -------
+        dict
+            ``frames`` ``(..., n_fft, n_frames)``: the (padded) signal cut into frames;
+            ``windowed`` ``(..., n_fft, n_frames)``: each frame times the window (float64);
+            ``spectrum`` ``(..., 1 + n_fft // 2, n_frames)``: the complex STFT;
+            ``power``: ``|spectrum| ** power``; ``mel`` ``(..., n_mels, n_frames)``:
+            the filterbank applied; ``db``: ``power_to_db(mel, ref, amin, top_db)``.
+            ``windowed`` and ``spectrum`` satisfy ``spectrum == rfft(windowed, axis=-2)``
+            (cast to the output dtype).
+        """
+        spectrum = self._stft(y)  # validates y and the framing first
+        y = check_audio(y)
+        padded = center_pad(y, n_fft=self.n_fft, pad_mode=self.pad_mode) if self.center else y
+        frames = frame(padded, frame_length=self.n_fft, hop_length=self.hop_length)
+        power = np.abs(spectrum) ** self.power
+        mel = _project(self.mel_basis, power)
+        return {
+            "frames": frames,
+            "windowed": frames * self.window[:, np.newaxis],
+            "spectrum": spectrum,
+            "power": power,
+            "mel": mel,
+            "db": power_to_db(mel, ref=self.ref, amin=self.amin, top_db=self.top_db),
+        }
