@@ -22,6 +22,7 @@ __all__ = [
     "check_real_number",
     "check_pad_mode",
     "warn",
+    "first_true_index",
     "PAD_MODES",
 ]
 
@@ -79,9 +80,9 @@ def check_pad_mode(pad_mode: Any) -> str:
     return pad_mode
 
 
-def _first_bad_index(finite: np.ndarray) -> tuple[int, ...] | int:
-    flat = int(np.argmin(finite.ravel()))
-    index = np.unravel_index(flat, finite.shape)
+def first_true_index(mask: np.ndarray) -> tuple[int, ...] | int:
+    """Index of the first True in ``mask``: an int for 1-D, a tuple of ints otherwise."""
+    index = np.unravel_index(int(np.argmax(mask)), mask.shape)
     return int(index[0]) if len(index) == 1 else tuple(int(i) for i in index)
 
 
@@ -113,7 +114,7 @@ def check_audio(y: Any, name: str = "y") -> np.ndarray:
         return y
     finite = np.isfinite(y)
     if not finite.all():
-        index = _first_bad_index(finite)
+        index = first_true_index(~finite)
         raise ParameterError(
             f"{name} is not finite everywhere: {name}[{index}]={y[index]} "
             "(first non-finite sample)"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_real_number, warn
+from ._validation import check_real_number, first_true_index, warn
 from .errors import ParameterError
 
 __all__ = ["power_to_db", "amplitude_to_db", "db_to_power", "db_to_amplitude", "RefSpec"]
@@ -35,8 +35,7 @@ def _check_spectrogram(S: Any, name: str = "S") -> np.ndarray:
     bad = ~(S >= 0)  # catches negatives and NaN at once
     if bad.any() or not np.isfinite(S.max()):
         bad |= ~np.isfinite(S)
-        index = np.unravel_index(int(np.argmax(bad)), S.shape)
-        index = index[0] if len(index) == 1 else index
+        index = first_true_index(bad)
         raise ParameterError(
             f"{name} must be finite and non-negative (a power or magnitude): "
             f"{name}[{index}]={S[index]}"

@@ -70,7 +70,8 @@ def mel_filterbank(
     ------
     ParameterError
         For a bad ``sr``, ``n_fft``, ``n_mels``, ``norm`` or ``dtype``, ``fmin < 0``,
-        ``fmin >= fmax`` or ``fmax > sr / 2``.
+        ``fmin >= fmax``, ``fmax > sr / 2``, or a range so narrow that band edges coincide
+        (librosa returns NaN filters there).
 
     Warns
     -----
@@ -119,6 +120,11 @@ def mel_filterbank(
     bin_hz = fft_frequencies(sr=sr, n_fft=n_fft)  # (n_bins,)
     edges = mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax, htk=htk)  # (n_mels + 2,)
     widths = np.diff(edges)
+    if not (widths > 0).all():  # only when fmax - fmin is at the limit of float resolution
+        raise ParameterError(
+            f"fmin={fmin} and fmax={fmax} are too close for n_mels={n_mels}: band edges "
+            "coincide (a triangle of zero width would divide by zero)"
+        )
     rising = (bin_hz - edges[:-2, None]) / widths[:-1, None]  # 0 at f_i, 1 at f_{i+1}
     falling = (edges[2:, None] - bin_hz) / widths[1:, None]  # 1 at f_{i+1}, 0 at f_{i+2}
     weights = np.maximum(0, np.minimum(rising, falling)).astype(dtype)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive_int, check_real_number
+from ._validation import check_positive_int, check_real_number, first_true_index
 from .errors import ParameterError
 
 __all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies"]
@@ -34,12 +34,10 @@ def _nonnegative(name: str, values: Any) -> np.ndarray:
     arr = arr.astype(np.float64, copy=False)
     bad = ~(np.isfinite(arr) & (arr >= 0))
     if bad.any():
-        index = np.unravel_index(int(np.argmax(bad)), arr.shape) if arr.ndim else ()
-        raise ParameterError(
-            f"{name} must be finite and non-negative: {name}{list(index)}={arr[index]}"
-            if arr.ndim
-            else f"{name}={arr[()]} must be finite and non-negative"
-        )
+        if arr.ndim == 0:
+            raise ParameterError(f"{name}={arr[()]} must be finite and non-negative")
+        index = first_true_index(bad)
+        raise ParameterError(f"{name} must be finite and non-negative: {name}[{index}]={arr[index]}")
     return arr
 
 
