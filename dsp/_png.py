@@ -90,17 +90,18 @@ def write_png(path: str | os.PathLike[str], image: np.ndarray) -> None:
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
         kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
         raise ParameterError(f"image dtype={kind} must be uint8 (see dsp.image.db_to_uint8)")
+    shape = image.shape
     if image.ndim == 2:
         image = image[:, :, np.newaxis]
     if image.ndim != 3 or image.shape[2] not in _COLOUR_TYPES:
         raise ParameterError(
-            f"image.shape={image.shape} must be (height, width) or (height, width, 3 or 4)"
+            f"image.shape={shape} must be (height, width) or (height, width, 3 or 4)"
         )
     height, width, bpp = image.shape
     if height == 0 or width == 0:
-        raise ParameterError(f"image.shape={image.shape} is empty")
+        raise ParameterError(f"image.shape={shape} is empty")
     if height > _MAX_SIDE or width > _MAX_SIDE:
-        raise ParameterError(f"image.shape={image.shape} is larger than PNG allows")
+        raise ParameterError(f"image.shape={shape} is larger than PNG allows")
     header = struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPES[bpp], 0, 0, 0)
     rows = np.ascontiguousarray(image).reshape(height, width * bpp)
     idat = zlib.compress(_filtered_scanlines(rows, bpp), 6)

@@ -110,7 +110,9 @@ def check_audio(y: Any, name: str = "y") -> np.ndarray:
         raise ParameterError(f"{name} is empty (shape={y.shape}); audio needs at least one sample")
     # One cheap reduction first: a NaN or inf anywhere makes the sum non-finite. Only then (or on
     # a sum that overflowed) scan element-wise to name the first bad sample.
-    if np.isfinite(np.add.reduce(y, axis=None)):
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(y, axis=None)
+    if np.isfinite(total):
         return y
     finite = np.isfinite(y)
     if not finite.all():

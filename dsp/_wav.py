@@ -33,9 +33,18 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import numpy as np
+
 from .errors import AudioFormatError
 
-__all__ = ["WavLayout", "parse_wav", "MAX_CHANNELS", "ENCODINGS", "SUBFORMAT_GUID_TAIL"]
+__all__ = [
+    "WavLayout",
+    "parse_wav",
+    "read_frames",
+    "wav_header",
+    "MAX_CHANNELS",
+    "ENCODINGS",
+]
 
 #: More channels than this is taken as a corrupt count (libsndfile has the same limit).
 MAX_CHANNELS = 1024
@@ -46,6 +55,8 @@ MAX_SAMPLE_RATE = 2**31 - 1
 SUBFORMAT_GUID_TAIL = bytes.fromhex("0000" "0000" "1000" "8000" "00aa00389b71")
 
 PCM, IEEE_FLOAT, EXTENSIBLE = 0x0001, 0x0003, 0xFFFE
+#: RIFF sizes are uint32: a WAV file stays below 4 GiB.
+MAX_RIFF_SIZE = 2**32 - 1
 #: (format tag, bits per sample) -> dsp's subtype name.
 ENCODINGS = {
     (PCM, 8): "pcm8",
@@ -251,3 +262,48 @@ def parse_wav(f: BinaryIO) -> WavLayout:
     if fmt is None:
         raise AudioFormatError(f"no fmt chunk in the RIFF data (bytes 12 to {riff_end})")
     raise AudioFormatError(f"no data chunk in the RIFF data (bytes 12 to {riff_end})")
+
+
+def wav_header(subtype: str, channels: int, sr: int, frames: int) -> bytes | None:
+    """Everything before the samples: RIFF header, ``fmt``, ``fact`` (float only), ``data`` header.
+
+    PCM gets the 16-byte ``fmt`` payload; IEEE float the 18-byte one (``cbSize=0``) and the
+    ``fact`` chunk (frame count) the specification asks of non-PCM formats. Returns ``None`` if
+    the file would exceed the 4 GiB RIFF limit. The caller appends the samples and, if their
+    byte count is odd, one pad byte.
+    """
+    tag, bits = next(key for key, name in ENCODINGS.items() if name == subtype)
+    block_align = channels * bits // 8
+    data_size = frames * block_align
+    fmt = struct.pack("<HHIIHH", tag, channels, sr, min(sr * block_align, MAX_RIFF_SIZE),
+                      block_align, bits)
+    if tag == IEEE_FLOAT:
+        fmt += b"\0\0"  # cbSize = 0
+    chunks = b"fmt " + struct.pack("<I", len(fmt)) + fmt
+    if tag == IEEE_FLOAT:
+        chunks += b"fact" + struct.pack("<II", 4, min(frames, MAX_RIFF_SIZE))
+    riff_size = 4 + len(chunks) + 8 + data_size + (data_size & 1)
+    if riff_size > MAX_RIFF_SIZE:
+        return None
+    return (b"RIFF" + struct.pack("<I", riff_size) + b"WAVE" + chunks
+            + b"data" + struct.pack("<I", data_size))
+
+
+def read_frames(f: BinaryIO, layout: WavLayout, start: int, count: int) -> np.ndarray:
+    """Read ``count`` frames from frame ``start`` (both within ``layout.frames``) as raw bytes.
+
+    One seek and one read straight into a ``uint8`` array of exactly the needed size.
+    """
+    raw = np.empty(count * layout.block_align, dtype=np.uint8)
+    f.seek(layout.data_offset + start * layout.block_align)
+    if hasattr(f, "readinto"):
+        got = f.readinto(raw)
+    else:  # a minimal file object: read() then copy
+        block = f.read(raw.size)
+        got = len(block)
+        raw[:got] = np.frombuffer(block, dtype=np.uint8)
+    if got != raw.size:  # the file changed since its header was checked
+        raise AudioFormatError(
+            f"truncated data at byte offset {layout.data_offset}: read {got} of {raw.size} bytes"
+        )
+    return raw

@@ -20,14 +20,12 @@ import numpy as np
 from . import _pcm, _wav
 from ._atomic import atomic_write
 from ._validation import check_audio, check_positive_int, check_real_number, check_sr, warn
-from .errors import AudioFormatError, ParameterError
+from .errors import ParameterError
 
 __all__ = ["load", "info", "write_wav", "AudioInfo", "SUBTYPES"]
 
 #: The sample encodings :func:`write_wav` can write (and :func:`load` can read).
 SUBTYPES = tuple(_pcm.SUBTYPE_BITS)
-#: A RIFF size is a uint32: the whole file must stay below 4 GiB.
-_MAX_RIFF_SIZE = 2**32 - 1
 _Source = str | os.PathLike[str] | BinaryIO
 
 
@@ -183,7 +181,9 @@ def load(
     duration=duration, dtype=dtype)``, bit for bit. Deviations: the default ``sr=None`` keeps the
     file's rate, where librosa's default ``sr=22050`` resamples; a WAV whose ``data`` chunk
     declares more bytes than the file holds is an error here, where libsndfile silently reads what
-    is there; an ``offset`` past the end is a :class:`ParameterError`.
+    is there; an ``offset`` past the end is a :class:`ParameterError`; non-finite float samples
+    are returned as stored (the mixdown of +inf and -inf is NaN), where librosa's mixdown raises:
+    the analysis functions reject them.
 
     Examples
     --------
@@ -231,19 +231,7 @@ def load(
         count = layout.frames - start
         if duration is not None:
             count = min(count, int(duration * layout.sr))
-        raw = np.empty(count * layout.block_align, dtype=np.uint8)
-        f.seek(layout.data_offset + start * layout.block_align)
-        if hasattr(f, "readinto"):
-            got = f.readinto(raw)
-        else:  # a minimal file object: read() then copy
-            block = f.read(raw.size)
-            got = len(block)
-            raw[:got] = np.frombuffer(block, dtype=np.uint8)
-        if got != raw.size:  # the file changed since its header was checked
-            raise AudioFormatError(
-                f"truncated data at byte offset {layout.data_offset}: read {got} of {raw.size} "
-                "bytes"
-            )
+        raw = _wav.read_frames(f, layout, start, count)
         return layout, raw
 
     layout, raw = _with_file(path, read)
@@ -252,7 +240,8 @@ def load(
     if layout.channels == 1:
         y = frames[:, 0]
     elif mono:
-        y = np.mean(y, axis=tuple(range(y.ndim - 1)))  # librosa.to_mono, same reduction order
+        with np.errstate(over="ignore", invalid="ignore"):  # float files may hold inf
+            y = np.mean(y, axis=tuple(range(y.ndim - 1)))  # librosa.to_mono, same order
     return y, layout.sr
 
 
@@ -319,40 +308,16 @@ def write_wav(
             f"y has {channels} channels (shape={y.shape}); WAV files here hold at most "
             f"{_wav.MAX_CHANNELS}. Is y transposed? The layout is (channels, n)."
         )
-    bits = _pcm.SUBTYPE_BITS[subtype]
-    block_align = channels * bits // 8
-    is_float = subtype.startswith("float")
-    data_size = frames.shape[0] * block_align
-    fmt = _wav_fmt(3 if is_float else 1, channels, sr, block_align, bits, is_float)
-    fact = b"fact" + (4).to_bytes(4, "little") + frames.shape[0].to_bytes(4, "little")
-    head = fmt + (fact if is_float else b"")
-    riff_size = 4 + len(head) + 8 + data_size + (data_size & 1)
-    if riff_size > _MAX_RIFF_SIZE or frames.shape[0] > _MAX_RIFF_SIZE:
+    header = _wav.wav_header(subtype, channels, sr, frames.shape[0])
+    if header is None:
         raise ParameterError(
-            f"{data_size} bytes of samples exceed the 4 GiB limit of a RIFF/WAVE file"
+            f"y.shape={y.shape} as {subtype} exceeds the 4 GiB limit of a RIFF/WAVE file"
         )
     data, clipped = _pcm.encode(frames, subtype)
     if clipped:
         warn(f"{clipped} samples outside [-1, 1) were clipped to fit subtype={subtype!r}")
     with atomic_write(path) as f:
-        f.write(b"RIFF" + riff_size.to_bytes(4, "little") + b"WAVE" + head)
-        f.write(b"data" + data_size.to_bytes(4, "little"))
+        f.write(header)
         f.write(data)
-        if data_size & 1:
+        if len(data) & 1:
             f.write(b"\0")
-
-
-def _wav_fmt(
-    tag: int, channels: int, sr: int, block_align: int, bits: int, extended: bool
-) -> bytes:
-    """A ``fmt`` chunk: 16-byte WAVEFORMAT, or 18 bytes with ``cbSize=0`` for non-PCM tags."""
-    body = (
-        tag.to_bytes(2, "little")
-        + channels.to_bytes(2, "little")
-        + sr.to_bytes(4, "little")
-        + min(sr * block_align, _MAX_RIFF_SIZE).to_bytes(4, "little")
-        + block_align.to_bytes(2, "little")
-        + bits.to_bytes(2, "little")
-        + (b"\0\0" if extended else b"")
-    )
-    return b"fmt " + len(body).to_bytes(4, "little") + body

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_audio, check_real_number, check_sr
+from ._validation import check_audio, check_pad_mode, check_real_number, check_sr
 from .db import RefSpec, power_to_db
 from .errors import ParameterError
 from .filterbank import mel_filterbank
@@ -216,7 +216,8 @@ class MelSpectrogram:
             n_fft, hop_length, win_length
         )
         self.power = check_real_number("power", power, positive=True)
-        self.window_spec, self.center, self.pad_mode = window, center, pad_mode
+        self.window_spec, self.center = window, center
+        self.pad_mode = check_pad_mode(pad_mode) if center else pad_mode
         self.window = stft_window(window, self.win_length, self.n_fft)
         self.mel_basis = mel_filterbank(
             sr=sr, n_fft=self.n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import warnings
 
 import librosa
 import numpy as np
@@ -295,3 +296,22 @@ def test_write_wav_argument_errors(tmp_path, y, sr, subtype, match):
     with pytest.raises(ParameterError, match=match):
         write_wav(tmp_path / "e.wav", y, sr, subtype=subtype)
     assert os.listdir(tmp_path) == []
+
+
+def test_mixdown_of_infinite_float_samples_is_quiet(tmp_path):
+    """inf + -inf is NaN and 3e38 + 3e38 overflows, without a RuntimeWarning (which ``-W error``
+    would turn into an exception). librosa.load refuses non-finite audio when it mixes down;
+    dsp.load returns what the file holds and leaves the check to the analysis (check_audio)."""
+    path = tmp_path / "inf.wav"
+    big = np.float32(3e38)
+    write_wav(path, np.array([[0.0, big, 1.0], [0.0, big, -1.0]], dtype=np.float32), SR)
+    data = bytearray(path.read_bytes())
+    data[-24:-16] = struct.pack("<ff", np.inf, -np.inf)  # first frame: +inf left, -inf right
+    path.write_bytes(bytes(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, _ = load(path)
+    with np.errstate(all="ignore"):
+        expected = np.mean(sf.read(path, dtype="float32")[0].T, axis=0)
+    assert np.isnan(y[0]) and np.isinf(y[1]) and y[2] == 0
+    np.testing.assert_array_equal(y, expected)
