@@ -38,10 +38,10 @@ from .errors import AudioFormatError, DspWarning, ParameterError
 from .examples import example_audio
 from .filterbank import mel_filterbank
 from .framing import center_pad, frame, n_frames, pad_center
+from .image import db_limits, db_to_uint8, spectrogram_image, uint8_to_db, write_png
 from .mel import hz_to_mel, mel_frequencies, mel_to_hz
 from .pipeline import MelSpectrogram, melspectrogram, spectrogram
 from .stft import fft_frequencies, frames_to_samples, frames_to_time, stft, time_to_frames
-from .image import db_limits, db_to_uint8, spectrogram_image, uint8_to_db, write_png
 from .windows import get_window
 
 __version__ = "0.1.0"

@@ -37,7 +37,9 @@ def _nonnegative(name: str, values: Any) -> np.ndarray:
         if arr.ndim == 0:
             raise ParameterError(f"{name}={arr[()]} must be finite and non-negative")
         index = first_true_index(bad)
-        raise ParameterError(f"{name} must be finite and non-negative: {name}[{index}]={arr[index]}")
+        raise ParameterError(
+            f"{name} must be finite and non-negative: {name}[{index}]={arr[index]}"
+        )
     return arr
 
 
@@ -86,8 +88,9 @@ def hz_to_mel(frequencies: Any, *, htk: bool = False) -> Any:
     mels = f / _F_SP
     high = f >= _MIN_LOG_HZ
     if high.any():
-        mels = np.where(high, _MIN_LOG_MEL + np.log(np.where(high, f, 1.0) / _MIN_LOG_HZ)
-                        / _LOGSTEP, mels)
+        mels = np.where(
+            high, _MIN_LOG_MEL + np.log(np.where(high, f, 1.0) / _MIN_LOG_HZ) / _LOGSTEP, mels
+        )
     return _scalar_out(np.asarray(mels), f.ndim == 0)
 
 

@@ -73,7 +73,7 @@ def _symmetric(name: str, m: int, param: float | None) -> np.ndarray:
         return np.ones(m)
     if name == "cosine":  # W2: sin(pi (n + 1/2) / M)
         return np.sin(np.pi / m * (n + 0.5))
-    if name == "triang":  # W3: peak (M+1)/... never reaching zero at the ends
+    if name == "triang":  # W3: 1 - |2n - (M-1)| / (M + M % 2), never zero at the ends
         half = np.arange(1, (m + 1) // 2 + 1)
         if m % 2 == 0:
             rise = (2 * half - 1.0) / m

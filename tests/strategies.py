@@ -88,7 +88,9 @@ def mel_params(draw: st.DrawFn, max_n_fft: int = 2048, max_n_mels: int = 128) ->
     """Consistent filterbank parameters: ``0 <= fmin < fmax <= sr/2``, both mel scales, every
     norm (slaney, None, 1, 2, inf and other p > 0), odd and even ``n_fft``, odd sample rates."""
     sr = draw(st.one_of(st.sampled_from(SAMPLE_RATES), st.integers(4000, 48000)))
-    n_fft = draw(st.one_of(st.sampled_from([256, 512, 1024, 2048, 1023]), st.integers(32, max_n_fft)))
+    n_fft = draw(
+        st.one_of(st.sampled_from([256, 512, 1024, 2048, 1023]), st.integers(32, max_n_fft))
+    )
     n_fft = min(n_fft, max_n_fft)
     nyquist = sr / 2
     fmax = draw(st.one_of(st.none(), st.floats(1.0, nyquist)))

@@ -19,7 +19,9 @@ from dsp import ParameterError
     seed=st.integers(0, 2**16),
 )
 def test_shape_dtype_layout(lead, n_mels, n_frames, dtype, seed):
-    S_db = (np.random.default_rng(seed).standard_normal(lead + (n_mels, n_frames)) * 20).astype(dtype)
+    S_db = (np.random.default_rng(seed).standard_normal(lead + (n_mels, n_frames)) * 20).astype(
+        dtype
+    )
     S_db = np.asfortranarray(S_db)  # any input layout
     x = dsp.to_cnn_input(S_db)
     assert x.shape == lead + (1, n_mels, n_frames)
@@ -48,7 +50,9 @@ def test_constant_image_normalises_to_zeros():
 
 
 def test_one_dimensional_input_rejected():
-    with pytest.raises(ParameterError, match=r"S_db.shape=\(5,\) must be \(..., n_mels, n_frames\)"):
+    with pytest.raises(
+        ParameterError, match=r"S_db.shape=\(5,\) must be \(..., n_mels, n_frames\)"
+    ):
         dsp.to_cnn_input(np.zeros(5))
 
 

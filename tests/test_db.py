@@ -84,9 +84,12 @@ def test_round_trip_where_not_clipped(S):
 @given(st.floats(-200, 200), st.floats(1e-3, 1e3))
 def test_db_to_power_and_amplitude_identical_to_librosa(x, ref):
     S_db = np.array([x, x / 2, 0.0])
-    np.testing.assert_array_equal(dsp.db_to_power(S_db, ref=ref), librosa.db_to_power(S_db, ref=ref))
-    np.testing.assert_array_equal(dsp.db_to_amplitude(S_db, ref=ref),
-                                  librosa.db_to_amplitude(S_db, ref=ref))
+    np.testing.assert_array_equal(
+        dsp.db_to_power(S_db, ref=ref), librosa.db_to_power(S_db, ref=ref)
+    )
+    np.testing.assert_array_equal(
+        dsp.db_to_amplitude(S_db, ref=ref), librosa.db_to_amplitude(S_db, ref=ref)
+    )
 
 
 def test_silence_is_minus_100_db():
@@ -172,8 +175,12 @@ def test_top_db_non_negative():
 
 @pytest.mark.parametrize(
     "ref, message",
-    [(0.0, r"ref=0.0 must be positive"), (-2.0, r"ref=-2.0 must be positive"),
-     (float("nan"), r"ref=nan must be finite"), ("max", r"ref='max' must be a real number")],
+    [
+        (0.0, r"ref=0.0 must be positive"),
+        (-2.0, r"ref=-2.0 must be positive"),
+        (float("nan"), r"ref=nan must be finite"),
+        ("max", r"ref='max' must be a real number"),
+    ],
 )
 def test_bad_ref(ref, message):
     with pytest.raises(ParameterError, match=message):

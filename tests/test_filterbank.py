@@ -35,8 +35,10 @@ def test_filterbank_identical_to_librosa(params, dtype):
 
 def _scalar_filterbank(sr, n_fft, n_mels, fmin, fmax, htk):
     """Peak-1 triangles (eq. B1), one filter and one bin at a time, in float64."""
-    edges = [float(dsp.mel_to_hz(m, htk=htk)) for m in
-             np.linspace(dsp.hz_to_mel(fmin, htk=htk), dsp.hz_to_mel(fmax, htk=htk), n_mels + 2)]
+    edges = [
+        float(dsp.mel_to_hz(m, htk=htk))
+        for m in np.linspace(dsp.hz_to_mel(fmin, htk=htk), dsp.hz_to_mel(fmax, htk=htk), n_mels + 2)
+    ]
     out = np.zeros((n_mels, 1 + n_fft // 2))
     for i in range(n_mels):
         f0, f1, f2 = edges[i], edges[i + 1], edges[i + 2]
@@ -62,8 +64,9 @@ def test_filterbank_matches_scalar_triangles(params):
     if params["norm"] == "slaney":
         area = quiet(dsp.mel_filterbank, **{**params, "dtype": np.float64})
         scale = 2.0 / (np.array(edges[2:]) - np.array(edges[:-2]))
-        np.testing.assert_allclose(area, expected * scale[:, None], rtol=0,
-                                   atol=max(atol, 1e-12) * scale.max())
+        np.testing.assert_allclose(
+            area, expected * scale[:, None], rtol=0, atol=max(atol, 1e-12) * scale.max()
+        )
 
 
 @given(mel_params())
@@ -73,8 +76,9 @@ def test_filterbank_invariants(params):
     peak1 = quiet(dsp.mel_filterbank, **{**params, "norm": None})
     assert peak1.max() <= 1.0
     fmax = params["fmax"] if params["fmax"] is not None else params["sr"] / 2
-    centres = dsp.mel_frequencies(params["n_mels"] + 2, fmin=params["fmin"], fmax=fmax,
-                                  htk=params["htk"])[1:-1]
+    centres = dsp.mel_frequencies(
+        params["n_mels"] + 2, fmin=params["fmin"], fmax=fmax, htk=params["htk"]
+    )[1:-1]
     bin_hz = params["sr"] / params["n_fft"]
     for i in np.flatnonzero(peak1.max(axis=1) > 0):
         # Each filter peaks within one bin of its centre frequency.
@@ -82,7 +86,9 @@ def test_filterbank_invariants(params):
     norm = params["norm"]
     if isinstance(norm, float):
         rows = basis[basis.max(axis=1) > 0].astype(np.float64)
-        lengths = np.abs(rows).max(axis=1) if np.isinf(norm) else (rows**norm).sum(axis=1) ** (1 / norm)
+        lengths = (
+            np.abs(rows).max(axis=1) if np.isinf(norm) else (rows**norm).sum(axis=1) ** (1 / norm)
+        )
         # Rows were normalised in float64 then rounded to float32: each entry within eps32.
         np.testing.assert_allclose(lengths, 1.0, rtol=8 * EPS32 * basis.shape[1])
 

@@ -138,5 +138,7 @@ def test_center_pad_rejects_unsupported_mode(mode):
 
 
 def test_n_frames_uncentred_short_signal():
-    with pytest.raises(ParameterError, match=r"n_fft=2048 is larger than the signal \(length 100\)"):
+    with pytest.raises(
+        ParameterError, match=r"n_fft=2048 is larger than the signal \(length 100\)"
+    ):
         dsp.n_frames(100, n_fft=2048, hop_length=512, center=False)

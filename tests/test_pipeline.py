@@ -42,7 +42,9 @@ def test_melspectrogram_identical_to_librosa(params):
     theirs = quiet(librosa.feature.melspectrogram, **params)
     assert ours.dtype == theirs.dtype == params["y"].dtype
     assert ours.shape == theirs.shape
-    np.testing.assert_array_equal(ours, theirs, err_msg=str({k: v for k, v in params.items() if k != "y"}))
+    np.testing.assert_array_equal(
+        ours, theirs, err_msg=str({k: v for k, v in params.items() if k != "y"})
+    )
 
 
 @given(pipeline_params(max_n_fft=512), st.sampled_from([np.max, 1.0]))
@@ -56,11 +58,13 @@ def test_seed_example_shapes_and_values():
     """The explainer: 20 s at 22050 Hz -> (128, 862) -> (1, 128, 862), identical to librosa."""
     sr = 22050
     t = np.arange(20 * sr) / sr
-    y = (0.5 * np.sin(2 * np.pi * 440 * t) + 0.1 * np.sin(2 * np.pi * 3000 * t * (1 + t / 20)))
+    y = 0.5 * np.sin(2 * np.pi * 440 * t) + 0.1 * np.sin(2 * np.pi * 3000 * t * (1 + t / 20))
     y = y.astype(np.float32)
     mel_spec_db = dsp.power_to_db(dsp.melspectrogram(y=y, sr=sr, n_mels=128), ref=np.max)
     assert mel_spec_db.shape == (128, 862)
-    expected = librosa.power_to_db(librosa.feature.melspectrogram(y=y, sr=sr, n_mels=128), ref=np.max)
+    expected = librosa.power_to_db(
+        librosa.feature.melspectrogram(y=y, sr=sr, n_mels=128), ref=np.max
+    )
     np.testing.assert_array_equal(mel_spec_db, expected)
     cnn_input = dsp.to_cnn_input(mel_spec_db)
     assert cnn_input.shape == (1, 128, 862)
@@ -68,7 +72,9 @@ def test_seed_example_shapes_and_values():
     np.testing.assert_array_equal(cnn_input[0], mel_spec_db)
     # Step 1 of the explainer: the linear STFT in dB relative to its maximum.
     S_db = dsp.amplitude_to_db(np.abs(dsp.stft(y)), ref=np.max)
-    np.testing.assert_array_equal(S_db, librosa.amplitude_to_db(np.abs(librosa.stft(y)), ref=np.max))
+    np.testing.assert_array_equal(
+        S_db, librosa.amplitude_to_db(np.abs(librosa.stft(y)), ref=np.max)
+    )
 
 
 @given(
@@ -94,7 +100,9 @@ def test_melspectrogram_matches_loop_definition(seed, n_fft, hop, n_mels, n):
 @given(pipeline_params(max_n_fft=512))
 def test_spectrogram_and_S_path(params):
     stft_keys = ("n_fft", "hop_length", "win_length", "window", "center", "pad_mode")
-    S = quiet(dsp.spectrogram, params["y"], power=params["power"], **{k: params[k] for k in stft_keys})
+    S = quiet(
+        dsp.spectrogram, params["y"], power=params["power"], **{k: params[k] for k in stft_keys}
+    )
     D = quiet(librosa.stft, params["y"], **{k: params[k] for k in stft_keys})
     np.testing.assert_array_equal(S, np.abs(D) ** params["power"])
     assert (S >= 0).all() and S.dtype == params["y"].dtype
@@ -155,8 +163,9 @@ def test_S_contradicting_n_fft():
 
 def test_S_with_right_n_fft_accepted():
     S = np.abs(dsp.stft(Y, n_fft=1024, hop_length=512)) ** 2
-    np.testing.assert_array_equal(dsp.melspectrogram(S=S, n_fft=1024),
-                                  dsp.melspectrogram(y=Y, n_fft=1024))
+    np.testing.assert_array_equal(
+        dsp.melspectrogram(S=S, n_fft=1024), dsp.melspectrogram(y=Y, n_fft=1024)
+    )
 
 
 def test_neither_y_nor_S():

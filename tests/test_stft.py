@@ -34,7 +34,9 @@ def test_stft_identical_to_librosa(params):
     theirs = quiet(librosa.stft, **params)
     assert ours.dtype == theirs.dtype == np.result_type(params["y"].dtype, np.complex64)
     assert ours.shape == theirs.shape
-    np.testing.assert_array_equal(ours, theirs, err_msg=str({k: v for k, v in params.items() if k != "y"}))
+    np.testing.assert_array_equal(
+        ours, theirs, err_msg=str({k: v for k, v in params.items() if k != "y"})
+    )
 
 
 @given(stft_params(exact_only=False), st.sampled_from([np.complex64, np.complex128]))
@@ -91,7 +93,9 @@ def test_stft_parseval_and_shape(params):
     win = p["win_length"] or n_fft
     hop = p["hop_length"] or win // 4
     n = y.shape[-1]
-    expected_frames = 1 + (n + 2 * (n_fft // 2) - n_fft) // hop if p["center"] else 1 + (n - n_fft) // hop
+    expected_frames = (
+        1 + (n + 2 * (n_fft // 2) - n_fft) // hop if p["center"] else 1 + (n - n_fft) // hop
+    )
     assert D.shape == y.shape[:-1] + (1 + n_fft // 2, expected_frames)
     padded = dsp.center_pad(y, n_fft=n_fft, pad_mode=p["pad_mode"]) if p["center"] else y
     w = dsp.pad_center(dsp.get_window(p["window"], win), size=n_fft)
@@ -109,8 +113,12 @@ def test_stft_linearity_and_shift():
     rng = np.random.default_rng(1)
     a, b = rng.standard_normal((2, 4096))
     Da, Db = dsp.stft(a, n_fft=256, hop_length=64), dsp.stft(b, n_fft=256, hop_length=64)
-    np.testing.assert_allclose(dsp.stft(2 * a - 3 * b, n_fft=256, hop_length=64), 2 * Da - 3 * Db,
-                               rtol=0, atol=1e-12 * np.abs(Da).max())
+    np.testing.assert_allclose(
+        dsp.stft(2 * a - 3 * b, n_fft=256, hop_length=64),
+        2 * Da - 3 * Db,
+        rtol=0,
+        atol=1e-12 * np.abs(Da).max(),
+    )
     # Delaying the signal by one hop delays the frames by one (away from the edges).
     shifted = dsp.stft(np.concatenate([np.zeros(64), a[:-64]]), n_fft=256, hop_length=64)
     np.testing.assert_allclose(shifted[:, 5:-5], Da[:, 4:-6], rtol=0, atol=1e-12 * np.abs(Da).max())
@@ -154,18 +162,21 @@ def test_fft_frequencies_identical_to_librosa(sr, n_fft):
 def test_time_conversions_against_librosa(frames, sr, hop, n_fft):
     frames = np.array(frames)
     kw = dict(hop_length=hop, n_fft=n_fft)
-    np.testing.assert_array_equal(dsp.frames_to_samples(frames, **kw),
-                                  librosa.frames_to_samples(frames, **kw))
+    np.testing.assert_array_equal(
+        dsp.frames_to_samples(frames, **kw), librosa.frames_to_samples(frames, **kw)
+    )
     times = dsp.frames_to_time(frames, sr=sr, **kw)
     np.testing.assert_array_equal(times, librosa.frames_to_time(frames, sr=sr, **kw))
-    np.testing.assert_array_equal(dsp.time_to_frames(times, sr=sr, **kw),
-                                  librosa.time_to_frames(times, sr=sr, **kw))
+    np.testing.assert_array_equal(
+        dsp.time_to_frames(times, sr=sr, **kw), librosa.time_to_frames(times, sr=sr, **kw)
+    )
 
 
 def test_frames_to_time_centre_of_centred_frames():
     # Frame t of a centred STFT is centred at sample t * hop (eq. S3).
-    np.testing.assert_array_equal(dsp.frames_to_time(np.arange(3), sr=100, hop_length=50),
-                                  [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(
+        dsp.frames_to_time(np.arange(3), sr=100, hop_length=50), [0.0, 0.5, 1.0]
+    )
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -254,7 +265,9 @@ def test_window_array_non_finite():
 
 
 def test_uncentred_signal_shorter_than_n_fft():
-    with pytest.raises(ParameterError, match=r"n_fft=2048 is larger than the signal \(length 1000\)"):
+    with pytest.raises(
+        ParameterError, match=r"n_fft=2048 is larger than the signal \(length 1000\)"
+    ):
         dsp.stft(np.zeros(1000), center=False)
 
 

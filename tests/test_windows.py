@@ -29,7 +29,9 @@ def test_get_window_matches_librosa(window, n, fftbins):
     theirs = librosa.filters.get_window(window, n, fftbins=fftbins)
     assert ours.dtype == np.float64 and ours.shape == (n,)
     if isinstance(window, tuple):
-        np.testing.assert_allclose(ours, theirs, rtol=KAISER_GAUSS_RTOL, atol=0, err_msg=f"{window}")
+        np.testing.assert_allclose(
+            ours, theirs, rtol=KAISER_GAUSS_RTOL, atol=0, err_msg=f"{window}"
+        )
     else:
         np.testing.assert_array_equal(ours, theirs, err_msg=f"{window=} {n=} {fftbins=}")
 
