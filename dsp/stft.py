@@ -281,7 +281,10 @@ def frames_to_time(
 def time_to_frames(
     times: Any, *, sr: float = 22050, hop_length: int = 512, n_fft: int | None = None
 ) -> Any:
-    """Index of the frame containing each time: ``floor((floor(t * sr) - offset) / hop)``.
+    """Index of the frame containing each time: ``floor((int(t * sr) - offset) / hop)``.
+
+    ``t * sr`` is truncated toward zero to a sample index (as librosa does), then
+    floor-divided by the hop.
 
     Parameters
     ----------
