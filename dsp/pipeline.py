@@ -7,16 +7,19 @@ every intermediate stage by name, for teaching and debugging.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from ._banded import banded_project
+from ._engine import check_precision, dense_project, mel_blocked
+from ._frames import FrameSource
 from ._validation import check_audio, check_pad_mode, check_real_number, check_sr
 from .db import RefSpec, power_to_db
 from .errors import ParameterError
 from .filterbank import mel_filterbank
-from .framing import center_pad, frame
-from .stft import resolve_stft_lengths, stft, stft_window
+from .stft import check_framing, resolve_stft_lengths, stft, stft_window
 from .windows import WindowSpec
 
 __all__ = ["spectrogram", "melspectrogram", "MelSpectrogram", "STAGES"]
@@ -94,6 +97,7 @@ def melspectrogram(
     htk: bool = False,
     norm: Any = "slaney",
     dtype: Any = np.float32,
+    precision: str = "float64",
 ) -> np.ndarray:
     """Mel spectrogram of audio ``y`` or of a spectrogram ``S``.
 
@@ -111,6 +115,11 @@ def melspectrogram(
         1 for magnitude, 2 for power.
     n_mels, fmin, fmax, htk, norm, dtype
         As :func:`dsp.mel_filterbank`.
+    precision : {"float64", "float32"}
+        ``"float64"`` (default): double-precision DFT, dense mel product: identical to librosa.
+        ``"float32"`` (fast mode): single-precision DFT, a banded mel product over the bins
+        each filter touches, about 2x faster; within ``1e-5 * M.max()`` of librosa for
+        ``power >= 1`` (``1e-5 ** power * M.max()`` below 1). Ignored when ``S`` is given.
 
     Returns
     -------
@@ -127,6 +136,10 @@ def melspectrogram(
     -----
     ``M = B S`` with ``B = mel_filterbank(...)`` and ``S = |stft(y)| ** power`` (eq. P2).
 
+    Computed block by block (``dsp._engine``), straight into the output: the complex STFT of
+    the whole signal never exists; long signals use two threads. The window, filterbank and
+    band plan are built once per parameter set (an LRU cache of 8 sets) and reused.
+
     librosa equivalent: ``librosa.feature.melspectrogram(y=y, sr=sr, S=S, ...)`` (identical).
 
     Examples
@@ -138,21 +151,17 @@ def melspectrogram(
     >>> M.shape, M.dtype
     ((128, 862), dtype('float32'))
     """
-    return MelSpectrogram(
-        sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-        center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
-        htk=htk, norm=norm, dtype=dtype,
-    )._mel(y=y, S=S)
+    params = dict(sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                  window=window, center=center, pad_mode=pad_mode, power=power, n_mels=n_mels,
+                  fmin=fmin, fmax=fmax, htk=htk, norm=norm, dtype=dtype, precision=precision)
+    try:
+        transform = _cached_transform(**params)
+    except TypeError:  # an unhashable parameter (a window array): build it for this call
+        transform = MelSpectrogram(**params)
+    return transform._mel(y=y, S=S)
 
 
-def _project(mel_basis: np.ndarray, S: np.ndarray) -> np.ndarray:
-    """``M[..., m, t] = sum_f B[m, f] S[..., f, t]`` (eq. P2).
-
-    Written as an einsum contraction, which NumPy hands to BLAS; with ``S`` in the STFT's
-    (Fortran) memory layout this is the same BLAS call librosa makes, so the float sums are
-    rounded identically (a different product layout moves the last bit).
-    """
-    return np.einsum("...ft,mf->...mt", S, mel_basis, optimize=True)
+_cached_transform = lru_cache(maxsize=8)(lambda **params: MelSpectrogram(**params))
 
 
 class MelSpectrogram:
@@ -168,6 +177,8 @@ class MelSpectrogram:
         As :func:`melspectrogram`.
     n_mels, fmin, fmax, htk, norm, dtype
         As :func:`dsp.mel_filterbank`.
+    precision : {"float64", "float32"}
+        As :func:`melspectrogram`.
     ref, amin, top_db
         As :func:`dsp.power_to_db`, for the ``"db"`` stage.
 
@@ -210,6 +221,7 @@ class MelSpectrogram:
         ref: RefSpec = 1.0,
         amin: float = 1e-10,
         top_db: float | None = 80.0,
+        precision: str = "float64",
     ) -> None:
         self.sr = check_sr(sr)
         self.n_fft, self.hop_length, self.win_length = resolve_stft_lengths(
@@ -224,20 +236,26 @@ class MelSpectrogram:
             dtype=dtype,
         )
         self.ref, self.amin, self.top_db = ref, amin, top_db
+        self.precision = check_precision(precision)  # the fast mode plans its band products:
+        self._banded = banded_project(self.mel_basis) if precision == "float32" else None
 
     def _stft(self, y: np.ndarray) -> np.ndarray:
         # self.window is already padded to n_fft, so it is passed with win_length=n_fft.
         return stft(y, n_fft=self.n_fft, hop_length=self.hop_length, window=self.window,
-                    center=self.center, pad_mode=self.pad_mode)
+                    center=self.center, pad_mode=self.pad_mode, precision=self.precision)
 
     def _mel(self, *, y: np.ndarray | None, S: np.ndarray | None) -> np.ndarray:
         if (y is None) == (S is None):
             raise ParameterError("give exactly one of y (audio) and S (a spectrogram)")
-        if S is None:
-            S = np.abs(self._stft(y)) ** self.power
-        else:
-            S = self._check_S(S)
-        return _project(self.mel_basis, S)
+        if S is not None:
+            return dense_project(self.mel_basis, self._check_S(S))
+        y = check_audio(y)
+        pad_mode = check_framing(y, n_fft=self.n_fft, center=self.center, pad_mode=self.pad_mode)
+        return mel_blocked(
+            y, n_fft=self.n_fft, hop_length=self.hop_length, window=self.window,
+            center=self.center, pad_mode=pad_mode, power=self.power, mel_basis=self.mel_basis,
+            precision=self.precision, banded=self._banded,
+        )
 
     def _check_S(self, S: Any) -> np.ndarray:
         S = np.asarray(S)
@@ -271,10 +289,11 @@ class MelSpectrogram:
         """
         spectrum = self._stft(y)  # validates y and the framing first
         y = check_audio(y)
-        padded = center_pad(y, n_fft=self.n_fft, pad_mode=self.pad_mode) if self.center else y
-        frames = frame(padded, frame_length=self.n_fft, hop_length=self.hop_length)
+        frames = np.swapaxes(FrameSource(  # edge frames from padded ends, as librosa's stft
+            y, n_fft=self.n_fft, hop_length=self.hop_length, center=self.center,
+            pad_mode=self.pad_mode).all_frames(), -1, -2)
         power = np.abs(spectrum) ** self.power
-        mel = _project(self.mel_basis, power)
+        mel = dense_project(self.mel_basis, power)
         return {
             "frames": frames,
             "windowed": frames * self.window[:, np.newaxis],
