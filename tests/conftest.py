@@ -4,8 +4,9 @@ Profiles
 --------
 ``ci`` (selected when the environment has ``CI`` set, as ``.ci/run`` runs): derandomised, so
 every CI run draws the same examples, with ``max_examples=300`` per property: every stage's
-librosa comparison sees 300 parameter sets (the whole suite stays near a minute). ``dev`` (the default elsewhere): random
-draws, fewer examples, for quick local runs; ``HYPOTHESIS_PROFILE=thorough`` explores longer.
+librosa comparison sees 300 parameter sets (the whole suite takes a few minutes). ``dev`` (the
+default elsewhere): random draws, fewer examples, for quick local runs;
+``HYPOTHESIS_PROFILE=thorough`` explores longer.
 """
 
 from __future__ import annotations
