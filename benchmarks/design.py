@@ -15,7 +15,7 @@ import numpy as np
 
 from ._common import HOP, N_FFT, N_MELS, SR, paired, signal
 
-__all__ = ["threads_and_blocks", "blas_spin", "chunk_identity", "fft_floor"]
+__all__ = ["threads_and_blocks", "blas_spin", "blas_threads", "chunk_identity", "fft_floor"]
 
 
 def _mel_call(y: np.ndarray, precision: str = "float64", **engine: Any) -> Any:
@@ -96,6 +96,40 @@ def blas_spin(repeats: int = 7) -> list[dict[str, Any]]:
         after.append(two_threads())
     return [dict(idle=float(np.median(idle)), after=float(np.median(after)),
                  ratio=float(np.median(np.array(after) / np.array(idle))))]
+
+
+def blas_threads(frames: tuple[int, ...] = (431, 25841), repeats: int = 7) -> list[dict[str, Any]]:
+    """The dense projection with the process's BLAS threads and with one (threadpoolctl).
+
+    Reports both times and whether the two products agree bit for bit: they do not (the
+    multi-threaded driver splits the sum over bins at other points), so the float64 mode must
+    keep librosa's thread count. Empty if threadpoolctl is not installed.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return []
+    import librosa
+
+    from dsp._engine import dense_project
+
+    basis = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS)
+    rows = []
+    for count in frames:
+        S = np.asfortranarray(np.random.default_rng(2).random((1 + N_FFT // 2, count),
+                                                               dtype=np.float32))
+        times: dict[str, list[float]] = {"default": [], "one": []}
+        results = {}
+        for _ in range(repeats):
+            for name, limit in (("default", None), ("one", 1)):
+                with threadpool_limits(limit):
+                    start = time.perf_counter()
+                    results[name] = dense_project(basis, S)
+                    times[name].append(time.perf_counter() - start)
+        rows.append(dict(frames=count, default=float(np.median(times["default"])),
+                         one=float(np.median(times["one"])),
+                         identical=bool(np.array_equal(results["default"], results["one"]))))
+    return rows
 
 
 def chunk_identity(total: int = 3003, widths: range = range(3, 1400, 8)) -> list[dict[str, Any]]:

@@ -86,6 +86,18 @@ def _design(design: dict[str, list[dict[str, Any]]]) -> list[str]:
                   "float64 mode makes its projection calls in as few batches as its memory "
                   "budget allows (one for a 10-min signal; `WORK_BYTES`), and the fast mode "
                   "keeps its banded products small enough to run on the calling thread.", ""]
+    if design.get("blas"):
+        parts += ["### The dense projection: BLAS threads", "",
+                  "librosa's product (and so the float64 mode's) with the process's BLAS "
+                  "threads and with one thread: the two round differently (the threaded driver "
+                  "splits the sum over bins at other points), so the float64 mode must keep "
+                  "librosa's thread count; it cannot hold BLAS to one thread while its own "
+                  "threads run the FFTs. Multi-threaded calls also suffer when the other vCPU "
+                  "is descheduled (steal): in noisy moments a 431-frame product was seen to "
+                  "take about 30 ms instead of 1.", "",
+                  table(["frames", "default threads ms", "1 thread ms", "same bits?"],
+                        [[r["frames"], f"{r['default'] * 1e3:.2f}", f"{r['one'] * 1e3:.2f}",
+                          "yes" if r["identical"] else "no"] for r in design["blas"]]), ""]
     if design.get("chunks"):
         parts += ["### Dense projection chunks: when is a chunk's product librosa's?", "",
                   "Widest chunk (frames, the last columns of a product of "
@@ -105,6 +117,35 @@ def _design(design: dict[str, list[dict[str, Any]]]) -> list[str]:
                         [[r["variant"], f"{r['ours'] * 1e3:.1f}", f"{r['ref'] * 1e3:.1f}",
                           fmt_ratio(r)] for r in design["floor"]]), ""]
     return parts
+
+
+_NOTES = [
+    "## Notes", "",
+    "- The machine is a shared 2-vCPU virtual machine: other guests take CPU time (steal, in "
+    "the machine table) and large fresh allocations fault in transparent huge pages, so single "
+    "runs vary by 2x or more. Each ratio pairs two runs made back to back; the medians are "
+    "stable between runs of the suite, the [min, max] ranges are wide.",
+    "- The default mode is bit-identical to librosa for every case marked `identical`; the "
+    "fast mode (`precision=\"float32\"`) is within 1e-5 of the maximum (`power >= 1`), and "
+    "its dB output well within PARITY.md's 1e-3 dB (the deviation column, in dB).",
+    "- `scipy.fft` is used only in the fast mode on long signals: its float32 FFT is faster "
+    "than NumPy's, its float64 FFT is not (see the floor table) and importing it costs about "
+    "27 MiB, which would break the 60-min memory target.",
+    "- Edge frames: like librosa 0.11, the engine pads a copy of each end of the signal "
+    "(one-sided), not the whole signal; with `reflect`/`symmetric` padding and a hop of at "
+    "least half a frame, librosa's last frame then differs from that of a whole-signal "
+    "padding, and the engine reproduces librosa's.",
+    "- Memory policy of the float64 mode: a call uses at most the larger of 128 MiB and twice "
+    "its output (`WORK_BYTES`), most of it for the power spectrum of a batch of frames. A "
+    "10-min mel holds its whole power spectrum (one batch, no BLAS spin between batches: "
+    "5.5x its small output); an hour's stays under 2x its output. The fast mode needs no "
+    "batches.",
+    "- Threads: two (the cores) from about 47 s of audio at n_fft 2048 (`THREAD_MIN_SAMPLES`); "
+    "shorter signals run on one.",
+    "- `power_to_db` is not part of the engine: it matches librosa's time and holds two "
+    "arrays of its input's size, hence the chain to dB at 3x the output at 60 min.",
+    "",
+]
 
 
 def render(machine: dict[str, str], timing: list[dict[str, Any]], memory: list[dict[str, Any]],
@@ -130,6 +171,6 @@ def render(machine: dict[str, str], timing: list[dict[str, Any]], memory: list[d
         "## Time to first result", "",
         "Fresh processes, alternated, medians; peak RSS from `wait4`. dsp's bytecode is compiled "
         "first, as an installed package's is.", "", _startup_table(startup), "",
-        "## Why the engine is built as it is", "", *_design(design),
+        "## Why the engine is built as it is", "", *_design(design), *_NOTES,
     ]
     return "\n".join(lines).rstrip() + "\n"

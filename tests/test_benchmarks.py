@@ -53,6 +53,7 @@ def test_design_measurements_and_report(tmp_path):
     results = {
         "variants": design.threads_and_blocks(seconds=1.0, runs=1)[:2],
         "spin": design.blas_spin(repeats=1),
+        "blas": design.blas_threads(frames=(50,), repeats=1),
         "chunks": design.chunk_identity(total=300, widths=range(3, 300, 97)),
         "floor": design.fft_floor(seconds=1.0, runs=1),
     }
@@ -74,10 +75,17 @@ def test_design_measurements_and_report(tmp_path):
 
 
 def test_command_line_writes_the_report(tmp_path, monkeypatch):
-    monkeypatch.setattr(entry, "run_all", lambda **kw: f"# report {sorted(kw.items())}\n")
+    fake = dict(machine={"CPU": "test"}, timing=[], memory=[], startup=[], design={},
+                command="python -m benchmarks --quick")
+    calls = []
+    monkeypatch.setattr(entry, "run_all", lambda **kw: calls.append(kw) or fake)
     out = tmp_path / "RESULTS.md"
     entry.main(["--quick", "--skip-design", "--out", str(out)])
-    assert out.read_text().startswith("# report [('quick', True), ('skip_design', True)]")
+    assert calls == [dict(quick=True, skip_design=True)]
+    assert "## Targets" in out.read_text() and "not measured" in out.read_text()
+    rendered = tmp_path / "again.md"
+    entry.main(["--render", str(out.with_suffix(".json")), "--out", str(rendered)])
+    assert rendered.read_text() == out.read_text()
 
 
 def test_signal_is_seeded_float32():
