@@ -20,13 +20,13 @@ __all__ = ["threads_and_blocks", "blas_spin", "blas_threads", "chunk_identity", 
 
 def _mel_call(y: np.ndarray, precision: str = "float64", **engine: Any) -> Any:
     import dsp
-    from dsp import _engine
+    from dsp._engine import blocked as _engine
 
     t = dsp.MelSpectrogram(sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS,
                            precision=precision)
     banded = None
     if precision == "float32":
-        from dsp._banded import banded_project
+        from dsp._engine.banded import banded_project
 
         banded = banded_project(t.mel_basis)
     return lambda: _engine.mel_blocked(
@@ -36,7 +36,7 @@ def _mel_call(y: np.ndarray, precision: str = "float64", **engine: Any) -> Any:
 
 def threads_and_blocks(seconds: float = 600.0, runs: int = 5) -> list[dict[str, Any]]:
     """Engine variants against the automatic choice, same process, alternated."""
-    from dsp import _engine
+    from dsp._engine import blocked as _engine
 
     y = signal(seconds)
     auto = _engine.block_frames_for(N_FFT)
@@ -111,7 +111,7 @@ def blas_threads(frames: tuple[int, ...] = (431, 25841), repeats: int = 7) -> li
         return []
     import librosa
 
-    from dsp._engine import dense_project
+    from dsp._engine.blocked import dense_project
 
     basis = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS)
     rows = []
@@ -140,7 +140,7 @@ def chunk_identity(total: int = 3003, widths: range = range(3, 1400, 8)) -> list
     """
     import librosa
 
-    from dsp._engine import dense_project
+    from dsp._engine.blocked import dense_project
 
     rows = []
     rng = np.random.default_rng(1)

@@ -22,20 +22,31 @@ SOURCE_DIR = "source"
 NAV_SECTION = "Source code"
 # ](../dsp/name.py) or ](../dsp/name.py#anchor): a Markdown link to a module of the package
 # (the anchor is dropped: the generated page has none).
-SOURCE_LINK = re.compile(r"\]\(\.\./dsp/(?P<module>\w+)\.py(?P<anchor>#[^)]*)?\)")
+SOURCE_LINK = re.compile(r"\]\(\.\./dsp/(?P<module>[\w/]+)\.py(?P<anchor>#[^)]*)?\)")
 
 
 def _modules() -> list[Path]:
-    """The package's public modules (``__init__`` and those not starting with ``_``)."""
-    return [p for p in sorted(PACKAGE.glob("*.py"))
-            if p.name == "__init__.py" or not p.name.startswith("_")]
+    """The package's public modules (``__init__`` and those not starting with ``_``), in
+    public sub-packages too (``dsp/io/audio.py``)."""
+    def public(p: Path) -> bool:
+        parts = p.relative_to(PACKAGE).parts
+        return (all(not d.startswith("_") for d in parts[:-1])
+                and (parts[-1] == "__init__.py" or not parts[-1].startswith("_")))
+
+    return [p for p in sorted(PACKAGE.rglob("*.py")) if public(p)]
+
+
+def _key(path: Path) -> str:
+    """``io/audio`` for ``dsp/io/audio.py``: the page's name under ``source/``."""
+    return path.relative_to(PACKAGE).with_suffix("").as_posix()
 
 
 def _source_page(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
-    return (f"# dsp/{path.name}\n\n"
-            f"The source of `dsp/{path.name}`, as built into this site.\n\n"
+    name = f"dsp/{_key(path)}.py"
+    return (f"# {name}\n\n"
+            f"The source of `{name}`, as built into this site.\n\n"
             f"{fence}python\n{text}{fence}\n")
 
 
@@ -43,14 +54,14 @@ def _index_page(modules: list[Path]) -> str:
     lines = ["# Source code", "",
              "Every module of the package, one stage per module "
              "(`dsp/__init__.py` is the table of contents).", ""]
-    lines += [f"- [dsp/{p.name}]({p.stem}.md)" for p in modules]
+    lines += [f"- [dsp/{_key(p)}.py]({_key(p)}.md)" for p in modules]
     return "\n".join(lines) + "\n"
 
 
 def on_config(config: Any) -> Any:
     """Fill the nav's "Source code" section with one entry per module."""
     pages: list[Any] = [f"{SOURCE_DIR}/index.md"]
-    pages += [{f"dsp/{p.name}": f"{SOURCE_DIR}/{p.stem}.md"} for p in _modules()]
+    pages += [{f"dsp/{_key(p)}.py": f"{SOURCE_DIR}/{_key(p)}.md"} for p in _modules()]
     for i, item in enumerate(config.nav or []):
         if isinstance(item, dict) and NAV_SECTION in item:
             config.nav[i] = {NAV_SECTION: pages}
@@ -61,7 +72,7 @@ def on_files(files: Files, config: Any) -> Files:
     modules = _modules()
     files.append(File.generated(config, f"{SOURCE_DIR}/index.md", content=_index_page(modules)))
     for path in modules:
-        files.append(File.generated(config, f"{SOURCE_DIR}/{path.stem}.md",
+        files.append(File.generated(config, f"{SOURCE_DIR}/{_key(path)}.md",
                                     content=_source_page(path)))
     return files
 

@@ -30,18 +30,18 @@ Every numeric convention (DFT sign and scale, periodic windows, centre padding, 
 bin grid, mel scales, filter norms, dB reference) is defined once in ``docs/conventions.md``.
 """
 
-from .audio import AudioInfo, info, load, write_wav
 from .cnn import to_cnn_input
-from .colormap import colorize, cubehelix
 from .db import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
 from .errors import AudioFormatError, DspWarning, ParameterError
 from .examples import example_audio
 from .filterbank import mel_filterbank
 from .framing import center_pad, frame, n_frames, pad_center
-from .image import db_limits, db_to_uint8, spectrogram_image, uint8_to_db, write_png
+from .io.audio import AudioInfo, info, load, write_wav
 from .mel import hz_to_mel, mel_frequencies, mel_to_hz
 from .pipeline import MelSpectrogram, melspectrogram, spectrogram
-from .stft import fft_frequencies, frames_to_samples, frames_to_time, stft, time_to_frames
+from .spectrum import fft_frequencies, frames_to_samples, frames_to_time, stft, time_to_frames
+from .viz.colormap import colorize, cubehelix
+from .viz.image import db_limits, db_to_uint8, spectrogram_image, uint8_to_db, write_png
 from .windows import get_window
 
 __version__ = "0.1.0"

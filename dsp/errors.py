@@ -40,7 +40,7 @@ class AudioFormatError(ParameterError):
     Examples
     --------
     >>> import io
-    >>> from dsp.audio import load
+    >>> from dsp.io.audio import load
     >>> try:
     ...     load(io.BytesIO(b"OggS" + bytes(40)))
     ... except AudioFormatError as err:

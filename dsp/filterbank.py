@@ -15,7 +15,7 @@ import numpy as np
 from ._validation import check_positive_int, check_real_number, check_sr, warn
 from .errors import ParameterError
 from .mel import mel_frequencies
-from .stft import fft_frequencies
+from .spectrum import fft_frequencies
 
 __all__ = ["mel_filterbank"]
 

@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from ._banded import banded_project
-from ._engine import check_precision, dense_project, mel_blocked
-from ._frames import FrameSource
+from ._engine.banded import banded_project
+from ._engine.blocked import check_precision, dense_project, mel_blocked
+from ._engine.frames import FrameSource
 from ._validation import check_audio, check_pad_mode, check_real_number, check_sr
 from .db import RefSpec, power_to_db
 from .errors import ParameterError
 from .filterbank import mel_filterbank
-from .stft import check_framing, resolve_stft_lengths, stft, stft_window
+from .spectrum import check_framing, resolve_stft_lengths, stft, stft_window
 from .windows import WindowSpec
 
 __all__ = ["spectrogram", "melspectrogram", "MelSpectrogram", "STAGES"]

@@ -18,9 +18,9 @@ import pytest
 import scipy.io.wavfile
 import soundfile as sf
 
-from dsp._atomic import atomic_write
-from dsp.audio import SUBTYPES, AudioInfo, info, load, write_wav
 from dsp.errors import DspWarning, ParameterError
+from dsp.io._atomic import atomic_write
+from dsp.io.audio import SUBTYPES, AudioInfo, info, load, write_wav
 
 SR = 8000
 N = 1001  # odd, so 8-bit and 24-bit data chunks have odd sizes and need a pad byte

@@ -21,10 +21,10 @@ import soundfile as sf
 from PIL import Image
 
 import dsp
-from dsp.audio import load, write_wav
 from dsp.cli import main
 from dsp.examples import example_audio
-from dsp.image import db_limits, db_to_uint8, uint8_to_db
+from dsp.io.audio import load, write_wav
+from dsp.viz.image import db_limits, db_to_uint8, uint8_to_db
 
 SR = 22050
 #: A subprocess imports NumPy and dsp: about a second; generous for a loaded CI machine.

@@ -18,9 +18,13 @@ from hypothesis import strategies as st
 from strategies import PAD_MODES, make_signal, stft_params
 
 import dsp
-from dsp import ParameterError, _banded, _engine, _frames, _schedule
+from dsp import ParameterError
+from dsp._engine import banded as _banded
+from dsp._engine import blocked as _engine
+from dsp._engine import frames as _frames
+from dsp._engine import schedule as _schedule
 from dsp.filterbank import mel_filterbank
-from dsp.stft import stft_window
+from dsp.spectrum import stft_window
 
 #: Fast mode: float32 DFT and a banded product; the promise is 1e-5 of the maximum (about 100
 #: float32 ulps of the largest value: log2(n_fft) butterfly roundings plus the mel sums) for

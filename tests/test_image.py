@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from dsp.colormap import LUMINANCE_WEIGHTS, colorize, cubehelix
 from dsp.errors import ParameterError
-from dsp.image import (
+from dsp.viz.colormap import LUMINANCE_WEIGHTS, colorize, cubehelix
+from dsp.viz.image import (
     LEVELS,
     db_limits,
     db_to_uint8,

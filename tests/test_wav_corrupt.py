@@ -23,8 +23,8 @@ import soundfile as sf
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from dsp.audio import info, load, write_wav
 from dsp.errors import AudioFormatError
+from dsp.io.audio import info, load, write_wav
 
 SR = 8000
 GUID_TAIL = bytes.fromhex("000000001000800000aa00389b71")

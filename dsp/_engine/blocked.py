@@ -2,8 +2,8 @@
 
 Each block of frames is cut from the signal, windowed, transformed and reduced straight into
 preallocated buffers, so neither the padded signal nor the complex STFT of the whole signal ever
-exists in memory (:mod:`dsp._frames` pads only the frames that overhang an end). Blocks, chunks,
-batches and threads are described in :mod:`dsp._schedule`.
+exists in memory (:mod:`dsp._engine.frames` pads only the frames that overhang an end).
+Blocks, chunks, batches and threads are described in :mod:`dsp._engine.schedule`.
 
 Two precisions (:data:`PRECISIONS`):
 
@@ -12,7 +12,7 @@ Two precisions (:data:`PRECISIONS`):
   dense BLAS product librosa makes (:func:`dense_project`), one call per chunk. Output is
   bit-identical to librosa 0.11.
 * ``"float32"``: single-precision DFT and power, and the banded product of
-  :mod:`dsp._banded`; within ``1e-5`` of the maximum of librosa's result (``power >= 1``).
+  :mod:`dsp._engine.banded`; within ``1e-5`` of the maximum of librosa's result (``power >= 1``).
 
 Where blocks start and which thread runs them changes no output bit: element-wise steps round
 each value alone and the FFT transforms each frame alone. Chunks are fixed by the frame count
@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from ._banded import banded_project
-from ._frames import FrameSource, fft_window, rfft_for
-from ._schedule import batches, grid, grid_exact, n_threads_for, run_threads
-from .errors import ParameterError
+from ..errors import ParameterError
+from .banded import banded_project
+from .frames import FrameSource, fft_window, rfft_for
+from .schedule import batches, grid, grid_exact, n_threads_for, run_threads
 
 __all__ = [
     "PRECISIONS",

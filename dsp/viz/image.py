@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_positive_int, check_real_number
+from ..errors import ParameterError
 from ._png import write_png
-from ._validation import check_positive_int, check_real_number
 from .colormap import COLORMAPS, colorize, cubehelix
-from .errors import ParameterError
 
 __all__ = [
     "LEVELS",

@@ -1,4 +1,4 @@
-"""A PNG writer from the standard library's ``zlib`` and ``struct`` (re-exported by dsp.image).
+"""A PNG writer from the standard library's ``zlib`` and ``struct`` (re-exported by dsp.viz.image).
 
 A PNG file (W3C PNG specification, 3rd edition) is an 8-byte signature and a list of chunks,
 each ``length (uint32 big-endian) + type (4 bytes) + data + CRC-32 of type and data``. Three
@@ -16,8 +16,8 @@ import zlib
 
 import numpy as np
 
-from ._atomic import atomic_write
-from .errors import ParameterError
+from ..errors import ParameterError
+from ..io._atomic import atomic_write
 
 __all__ = ["write_png", "PNG_SIGNATURE"]
 
@@ -89,7 +89,7 @@ def write_png(path: str | os.PathLike[str], image: np.ndarray) -> None:
     """
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
         kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
-        raise ParameterError(f"image dtype={kind} must be uint8 (see dsp.image.db_to_uint8)")
+        raise ParameterError(f"image dtype={kind} must be uint8 (see dsp.viz.image.db_to_uint8)")
     shape = image.shape
     if image.ndim == 2:
         image = image[:, :, np.newaxis]

@@ -1,6 +1,6 @@
 """Reading and writing WAV files: :func:`load`, :func:`info`, :func:`write_wav`.
 
-A hand-written RIFF/WAVE reader (:mod:`dsp._wav`) and sample codec (:mod:`dsp._pcm`): integer
+A hand-written RIFF/WAVE reader (:mod:`dsp.io._wav`) and sample codec (:mod:`dsp.io._pcm`): integer
 PCM of 8, 16, 24 and 32 bits, IEEE float of 32 and 64 bits, plain or WAVE_FORMAT_EXTENSIBLE.
 Corrupt or unsupported files raise :class:`~dsp.errors.AudioFormatError`, whose message names
 the field, its value and its byte offset. The reader never reads more bytes than it needs and
@@ -17,10 +17,10 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from .._validation import check_audio, check_positive_int, check_real_number, check_sr, warn
+from ..errors import ParameterError
 from . import _pcm, _wav
 from ._atomic import atomic_write
-from ._validation import check_audio, check_positive_int, check_real_number, check_sr, warn
-from .errors import ParameterError
 
 __all__ = ["load", "info", "write_wav", "AudioInfo", "SUBTYPES"]
 
@@ -175,7 +175,7 @@ def load(
     Notes
     -----
     Integer PCM with ``b`` bits is scaled as libsndfile scales it, :math:`y = q / 2^{b-1}`
-    (8-bit is unsigned: :math:`y = (q - 128) / 2^7`); see :mod:`dsp._pcm`.
+    (8-bit is unsigned: :math:`y = (q - 128) / 2^7`); see :mod:`dsp.io._pcm`.
 
     librosa equivalent: ``librosa.load(path, sr=None, mono=mono, offset=offset,
     duration=duration, dtype=dtype)``, bit for bit. Deviations: the default ``sr=None`` keeps the

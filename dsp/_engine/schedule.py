@@ -2,8 +2,8 @@
 
 * A **block** is the frames one FFT call transforms; sized for the cache.
 * A **chunk** is the frames one mel-projection call multiplies; its size can matter to the last
-  bit of a BLAS product (see :data:`dsp._engine.CHUNK_ALIGN`), so it never depends on the block
-  size or the thread count.
+  bit of a BLAS product (see :data:`dsp._engine.blocked.CHUNK_ALIGN`), so it never depends on
+  the block size or the thread count.
 * A **batch** (float64 mode) is the consecutive chunks whose power spectrum is held at once: the
   threads transform the batch's blocks, then its chunks are projected one BLAS call each.
 

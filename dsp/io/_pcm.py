@@ -1,6 +1,6 @@
 """Sample codecs: WAV sample bytes <-> floating-point samples in [-1, 1).
 
-Reading scales integer PCM exactly as libsndfile does (so ``dsp.audio.load`` equals
+Reading scales integer PCM exactly as libsndfile does (so ``dsp.io.audio.load`` equals
 ``soundfile.read`` sample for sample)::
 
     8-bit (unsigned)  y = (q - 128) / 2**7

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._engine import check_precision, stft_blocked
+from ._engine.blocked import check_precision, stft_blocked
 from ._validation import (
     check_audio,
     check_optional_positive_int,

@@ -1,4 +1,4 @@
-"""The RIFF/WAVE container, read and written by hand (used by :mod:`dsp.audio`).
+"""The RIFF/WAVE container, read and written by hand (used by :mod:`dsp.io.audio`).
 
 A WAV file is a RIFF chunk: ``b"RIFF"``, a little-endian ``uint32`` size, the form type
 ``b"WAVE"``, then sub-chunks, each ``id (4 bytes) + uint32 size + payload`` padded to an even
@@ -35,7 +35,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import AudioFormatError
+from ..errors import AudioFormatError
 
 __all__ = [
     "WavLayout",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_positive_int, check_real_number
-from .errors import ParameterError
+from .._validation import check_positive_int, check_real_number
+from ..errors import ParameterError
 
 __all__ = ["COLORMAPS", "LUMINANCE_WEIGHTS", "cubehelix", "colorize"]
 

@@ -1,0 +1,145 @@
+"""What every ``dsp`` command shares: the parser, option groups, loading, saving, messages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..io._atomic import atomic_write
+from ..io.audio import load
+from ..viz.image import COLORMAPS
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "Parser",
+    "add_db",
+    "add_input",
+    "add_output",
+    "add_stft",
+    "load_channel",
+    "message",
+    "norm_option",
+    "save_npy",
+    "show_warning",
+]
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: ``dsp: error: <what> (see 'dsp mel --help')``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"dsp: error: {message} (see '{self.prog} --help')\n")
+
+
+def _optional(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        return None if text.lower() == "none" else convert(text)
+
+    parse.__name__ = getattr(convert, "__name__", "value")
+    return parse
+
+
+def _ref(text: str) -> Any:
+    return np.max if text.lower() == "max" else float(text)
+
+
+def norm_option(text: str) -> Any:
+    """``--norm``: slaney, none, or a number."""
+    return text.lower() if text.lower() == "slaney" else _optional(float)(text)
+
+
+def _window(text: str) -> Any:
+    name, _, parameter = text.partition(":")
+    return (name, float(parameter)) if parameter else name
+
+
+def add_input(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", metavar="IN.wav", help="the WAV file to analyse")
+    p = parser.add_argument_group("input")
+    p.add_argument("--channel", type=int, metavar="N",
+                   help="use channel N only (0 is the first); default: average all channels "
+                        "into one, as librosa does")
+    p.add_argument("--offset", type=float, default=0.0, metavar="SECONDS",
+                   help="start this many seconds into the file (default 0)")
+    p.add_argument("--duration", type=float, metavar="SECONDS",
+                   help="analyse at most this many seconds (default: to the end)")
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    p = parser.add_argument_group("output")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.png|OUT.npy",
+                   help="where to write: a .png picture, or a .npy file with the float32 dB "
+                        "array (rows are frequencies, lowest first; columns are frames)")
+    p.add_argument("--colormap", choices=COLORMAPS, default="cubehelix",
+                   help="colours of the picture: cubehelix (black, purple, orange, pale yellow; "
+                        "the default) or gray")
+
+
+def add_stft(parser: argparse.ArgumentParser, hop_default: str) -> None:
+    p = parser.add_argument_group("frames (short-time Fourier transform)")
+    p.add_argument("--n-fft", type=int, default=2048, metavar="N",
+                   help="samples per analysis frame, i.e. the FFT size (default 2048: 93 ms at "
+                        "22050 Hz). Larger: finer frequency detail, blurrier in time")
+    p.add_argument("--hop-length", type=int, metavar="N",
+                   help=f"samples between the starts of successive frames (default {hop_default})")
+    p.add_argument("--win-length", type=int, metavar="N",
+                   help="samples the window covers, at most --n-fft (default: --n-fft)")
+    p.add_argument("--window", type=_window, default="hann", metavar="NAME",
+                   help="taper applied to each frame: hann (default), hamming, blackman, "
+                        "boxcar, ...; with a parameter as NAME:VALUE, e.g. kaiser:8.6")
+    p.add_argument("--center", action=argparse.BooleanOptionalAction, default=True,
+                   help="pad the signal so frame t is centred on sample t * hop (default: on)")
+    p.add_argument("--pad-mode", default="constant", metavar="MODE",
+                   help="how --center pads: constant (zeros, the default), reflect, edge, ...")
+
+
+def add_db(parser: argparse.ArgumentParser, amin_default: str) -> None:
+    p = parser.add_argument_group("decibels")
+    p.add_argument("--ref", type=_ref, default=np.max, metavar="max|NUMBER",
+                   help="the level that becomes 0 dB: max (the loudest value, the default) or a "
+                        "fixed number")
+    p.add_argument("--amin", type=float, metavar="NUMBER",
+                   help=f"values below this count as this, so silence is not -inf dB "
+                        f"(default {amin_default})")
+    p.add_argument("--top-db", type=_optional(float), default=80.0, metavar="DB|none",
+                   help="keep only this many dB below the loudest value; quieter becomes the "
+                        "floor (default 80; 'none' keeps everything, and a picture then shows "
+                        "the top 80 dB)")
+
+
+def load_channel(args: argparse.Namespace) -> tuple[np.ndarray, int]:
+    y, sr = load(args.input, mono=args.channel is None, offset=args.offset,
+                 duration=args.duration)
+    if args.channel is None:
+        return y, sr
+    channels = 1 if y.ndim == 1 else y.shape[0]
+    if not 0 <= args.channel < channels:
+        raise ParameterError(f"--channel {args.channel}: the file has {channels} channel(s), "
+                             f"numbered 0 to {channels - 1}")
+    return (y if y.ndim == 1 else np.ascontiguousarray(y[args.channel])), sr
+
+
+def save_npy(path: str, array: np.ndarray) -> None:
+    with atomic_write(path) as f:
+        np.save(f, array, allow_pickle=False)
+
+
+def message(err: BaseException) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        return f"{err.strerror}: {err.filename}" if err.filename else err.strerror
+    if isinstance(err, MemoryError):
+        return "not enough memory for this input (try --offset/--duration)"
+    return str(err) or type(err).__name__
+
+
+def show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    print(f"dsp: warning: {message}", file=sys.stderr)
