@@ -27,8 +27,9 @@ from .timing import run_timing
 __all__ = ["main", "run_all"]
 
 
-def run_all(*, quick: bool = False, skip_design: bool = False,
-            log: Any = sys.stderr) -> dict[str, Any]:
+def run_all(
+    *, quick: bool = False, skip_design: bool = False, log: Any = sys.stderr
+) -> dict[str, Any]:
     """Every measurement, as the keyword arguments of :func:`benchmarks.report.render`."""
     import dsp
 
@@ -46,8 +47,7 @@ def run_all(*, quick: bool = False, skip_design: bool = False,
         results["variants"] = design.threads_and_blocks(seconds, runs_design)
         results["spin"] = design.blas_spin(2 if quick else 7)
         results["blas"] = design.blas_threads((431,) if quick else (431, 25841), 2 if quick else 7)
-        results["chunks"] = design.chunk_identity(
-            *((600, range(3, 600, 64)) if quick else ()))
+        results["chunks"] = design.chunk_identity(*((600, range(3, 600, 64)) if quick else ()))
         results["floor"] = design.fft_floor(seconds, runs_design)
     command = "python -m benchmarks" + (" --quick" if quick else "")
     info = machine()
@@ -55,8 +55,9 @@ def run_all(*, quick: bool = False, skip_design: bool = False,
     if steal_start and steal_end:
         total = sum(steal_end) - sum(steal_start)
         info["CPU steal during the run"] = f"{100 * (steal_end[7] - steal_start[7]) / total:.0f}%"
-    return dict(machine=info, timing=timing, memory=memory, startup=startup, design=results,
-                command=command)
+    return dict(
+        machine=info, timing=timing, memory=memory, startup=startup, design=results, command=command
+    )
 
 
 def _cpu_times() -> list[int] | None:

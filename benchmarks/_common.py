@@ -12,8 +12,19 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "SR", "N_FFT", "HOP", "N_MELS", "SEED", "DURATIONS", "signal", "paired", "deviation",
-    "machine", "table", "mib", "fmt_ratio",
+    "SR",
+    "N_FFT",
+    "HOP",
+    "N_MELS",
+    "SEED",
+    "DURATIONS",
+    "signal",
+    "paired",
+    "deviation",
+    "machine",
+    "table",
+    "mib",
+    "fmt_ratio",
 ]
 
 SR, N_FFT, HOP, N_MELS, SEED = 22050, 2048, 512, 128, 20240
@@ -54,9 +65,14 @@ def paired(ours: Callable[[], Any], ref: Callable[[], Any], runs: int) -> dict[s
             t_ref.append(_timed(ref))
             t_ours.append(_timed(ours))
     ratios = np.array(t_ours) / np.array(t_ref)
-    return dict(ours=float(np.median(t_ours)), ref=float(np.median(t_ref)),
-                ratio=float(np.median(ratios)), lo=float(ratios.min()), hi=float(ratios.max()),
-                runs=runs)
+    return dict(
+        ours=float(np.median(t_ours)),
+        ref=float(np.median(t_ref)),
+        ratio=float(np.median(ratios)),
+        lo=float(ratios.min()),
+        hi=float(ratios.max()),
+        runs=runs,
+    )
 
 
 def deviation(ours: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
@@ -66,8 +82,11 @@ def deviation(ours: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
         return dict(identical=False, max_abs=float("nan"), max_rel=float("nan"))
     diff = np.abs(ours.astype(np.complex128 if ours.dtype.kind == "c" else np.float64) - ref)
     scale = float(np.abs(ref).max()) or 1.0
-    return dict(identical=bool(np.array_equal(ours, ref) and ours.dtype == ref.dtype),
-                max_abs=float(diff.max()), max_rel=float(diff.max()) / scale)
+    return dict(
+        identical=bool(np.array_equal(ours, ref) and ours.dtype == ref.dtype),
+        max_abs=float(diff.max()),
+        max_rel=float(diff.max()) / scale,
+    )
 
 
 def _cpu_model() -> str:
@@ -85,9 +104,15 @@ def machine() -> dict[str, str]:
     """CPU, cores, memory and library versions, for the report's header."""
     import dsp
 
-    info = {"CPU": _cpu_model(), "cores usable": str(len(os.sched_getaffinity(0)))
-            if hasattr(os, "sched_getaffinity") else str(os.cpu_count()),
-            "Python": platform.python_version(), "numpy": np.__version__, "dsp": dsp.__version__}
+    info = {
+        "CPU": _cpu_model(),
+        "cores usable": str(len(os.sched_getaffinity(0)))
+        if hasattr(os, "sched_getaffinity")
+        else str(os.cpu_count()),
+        "Python": platform.python_version(),
+        "numpy": np.__version__,
+        "dsp": dsp.__version__,
+    }
     try:
         blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
         info["numpy BLAS"] = f"{blas['name']} {blas['version']}"

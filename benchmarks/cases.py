@@ -61,8 +61,7 @@ def _lib_stft(y: np.ndarray) -> np.ndarray:
 
 
 def _lib_mel(y: np.ndarray) -> np.ndarray:
-    return _librosa().feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP,
-                                             n_mels=N_MELS)
+    return _librosa().feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS)
 
 
 def _lib_db(S: np.ndarray) -> np.ndarray:
@@ -70,8 +69,9 @@ def _lib_db(S: np.ndarray) -> np.ndarray:
 
 
 def _dsp_mel(precision: str) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda y: _dsp().melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP,
-                                           n_mels=N_MELS, precision=precision)
+    return lambda y: _dsp().melspectrogram(
+        y=y, sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, precision=precision
+    )
 
 
 def _scipy_stft(y: np.ndarray) -> np.ndarray:
@@ -88,8 +88,15 @@ def _torch_stft(y: np.ndarray) -> np.ndarray:
     import torch
 
     window = torch.hann_window(N_FFT, periodic=True, dtype=torch.float32)
-    D = torch.stft(torch.from_numpy(y), N_FFT, hop_length=HOP, window=window, center=True,
-                   pad_mode="constant", return_complex=True)
+    D = torch.stft(
+        torch.from_numpy(y),
+        N_FFT,
+        hop_length=HOP,
+        window=window,
+        center=True,
+        pad_mode="constant",
+        return_complex=True,
+    )
     return D.numpy()
 
 
@@ -102,28 +109,77 @@ def _torch_available() -> bool:
 def cases() -> list[Case]:
     """Every case, in report order (torch only when it is installed)."""
     out = [
-        Case("stft", "dsp.stft", "identical",
-             lambda y: _dsp().stft(y, n_fft=N_FFT, hop_length=HOP), _lib_stft),
-        Case("stft, fast mode", 'dsp.stft(precision="float32")', "1e-5 of max",
-             lambda y: _dsp().stft(y, n_fft=N_FFT, hop_length=HOP, precision="float32"),
-             _lib_stft),
-        Case("stft, scipy peer", "scipy.signal.ShortTimeFFT", "peer", _scipy_stft, _lib_stft,
-             modules=("scipy.signal",)),
+        Case(
+            "stft",
+            "dsp.stft",
+            "identical",
+            lambda y: _dsp().stft(y, n_fft=N_FFT, hop_length=HOP),
+            _lib_stft,
+        ),
+        Case(
+            "stft, fast mode",
+            'dsp.stft(precision="float32")',
+            "1e-5 of max",
+            lambda y: _dsp().stft(y, n_fft=N_FFT, hop_length=HOP, precision="float32"),
+            _lib_stft,
+        ),
+        Case(
+            "stft, scipy peer",
+            "scipy.signal.ShortTimeFFT",
+            "peer",
+            _scipy_stft,
+            _lib_stft,
+            modules=("scipy.signal",),
+        ),
     ]
     if _torch_available():
-        out.append(Case("stft, torch peer", "torch.stft (complex64)", "peer", _torch_stft,
-                        _lib_stft, modules=("torch",)))
+        out.append(
+            Case(
+                "stft, torch peer",
+                "torch.stft (complex64)",
+                "peer",
+                _torch_stft,
+                _lib_stft,
+                modules=("torch",),
+            )
+        )
     out += [
         Case("melspectrogram", "dsp.melspectrogram", "identical", _dsp_mel("float64"), _lib_mel),
-        Case("melspectrogram, fast mode", 'dsp.melspectrogram(precision="float32")',
-             "1e-5 of max", _dsp_mel("float32"), _lib_mel),
-        Case("power_to_db", "dsp.power_to_db", "identical",
-             lambda S: _dsp().power_to_db(S), _lib_db, prepare=_power_input),
-        Case("chain to dB", "power_to_db(melspectrogram(y))", "identical",
-             lambda y: _dsp().power_to_db(_dsp_mel("float64")(y)),
-             lambda y: _lib_db(_lib_mel(y))),
-        Case("chain to dB, fast mode", 'power_to_db(melspectrogram(y, precision="float32"))',
-             "1e-3 dB", lambda y: _dsp().power_to_db(_dsp_mel("float32")(y)),
-             lambda y: _lib_db(_lib_mel(y))),
+        Case(
+            "melspectrogram, bounded mode",
+            'dsp.melspectrogram(precision="float64-bounded")',
+            "identical or 2e-6 of max (BLAS)",
+            _dsp_mel("float64-bounded"),
+            _lib_mel,
+        ),
+        Case(
+            "melspectrogram, fast mode",
+            'dsp.melspectrogram(precision="float32")',
+            "1e-5 of max",
+            _dsp_mel("float32"),
+            _lib_mel,
+        ),
+        Case(
+            "power_to_db",
+            "dsp.power_to_db",
+            "identical",
+            lambda S: _dsp().power_to_db(S),
+            _lib_db,
+            prepare=_power_input,
+        ),
+        Case(
+            "chain to dB",
+            "power_to_db(melspectrogram(y))",
+            "identical",
+            lambda y: _dsp().power_to_db(_dsp_mel("float64")(y)),
+            lambda y: _lib_db(_lib_mel(y)),
+        ),
+        Case(
+            "chain to dB, fast mode",
+            'power_to_db(melspectrogram(y, precision="float32"))',
+            "1e-3 dB",
+            lambda y: _dsp().power_to_db(_dsp_mel("float32")(y)),
+            lambda y: _lib_db(_lib_mel(y)),
+        ),
     ]
     return out

@@ -18,53 +18,67 @@ from ._common import HOP, N_FFT, N_MELS, SR, paired, signal
 __all__ = ["threads_and_blocks", "blas_spin", "blas_threads", "chunk_identity", "fft_floor"]
 
 
-def _mel_call(y: np.ndarray, precision: str = "float64", **engine: Any) -> Any:
+def _mel_call(
+    y: np.ndarray, precision: str = "float64", batch: int | None = None, **engine: Any
+) -> Any:
     import dsp
     from dsp._engine import blocked as _engine
+    from dsp._engine.config import engine_config
 
-    t = dsp.MelSpectrogram(sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS,
-                           precision=precision)
-    banded = None
-    if precision == "float32":
-        from dsp._engine.banded import banded_project
+    t = dsp.MelSpectrogram(sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, precision=precision)
 
-        banded = banded_project(t.mel_basis)
-    return lambda: _engine.mel_blocked(
-        y, n_fft=N_FFT, hop_length=HOP, window=t.window, center=True, pad_mode="constant",
-        power=2.0, mel_basis=t.mel_basis, precision=precision, banded=banded, **engine)
+    def call() -> Any:
+        with engine_config(batch_bytes=batch):
+            return _engine.mel_blocked(
+                y,
+                geometry=t.geometry,
+                window=t.window,
+                pad_mode="constant",
+                power=2.0,
+                mel_basis=t.mel_basis,
+                precision=precision,
+                banded=t.mel_scale.banded,
+                **engine,
+            )
+
+    return call
 
 
 def threads_and_blocks(seconds: float = 600.0, runs: int = 5) -> list[dict[str, Any]]:
     """Engine variants against the automatic choice, same process, alternated."""
     from dsp._engine import blocked as _engine
+    from dsp._engine.config import EngineConfig
 
     y = signal(seconds)
-    auto = _engine.block_frames_for(N_FFT)
-    fast_auto = _engine.block_frames_for(N_FFT, precision="float32")
-    saved = _engine.BATCH_BYTES
+    count, config = 1 + y.size // HOP, EngineConfig()
+    auto = _engine.block_frames_for(N_FFT, 1, "float64", count, config)
+    fast_auto = _engine.block_frames_for(N_FFT, 1, "float32", count, config)
     rows = []
-    variants: list[tuple[str, str, dict[str, Any]]] = [
-        ("melspectrogram", "1 thread instead of 2", dict(n_threads=1)),
-        ("melspectrogram, fast mode", "1 thread instead of 2", dict(n_threads=1)),
-        ("melspectrogram", "batches of 56 MiB (2 batches)", dict(batch=56 << 20)),
-        ("melspectrogram", "batches of 16 MiB (7 batches)", dict(batch=16 << 20)),
-    ] + [("melspectrogram", f"FFT block of {b} frames (auto: {auto})", dict(block_frames=b))
-         for b in (8, 16, 32, 64, 128, 256)] + [
-        ("melspectrogram, fast mode", f"FFT block of {b} frames (auto: {fast_auto})",
-         dict(block_frames=b)) for b in (16, 32, 64)]
+    bounded = "melspectrogram, bounded mode"
+    variants: list[tuple[str, str, dict[str, Any]]] = (
+        [
+            ("melspectrogram", "1 thread instead of 2", dict(n_threads=1)),
+            ("melspectrogram, fast mode", "1 thread instead of 2", dict(n_threads=1)),
+            (bounded, "batches of 56 MiB (2 batches)", dict(batch=56 << 20)),
+            (bounded, "batches of 16 MiB (7 batches)", dict(batch=16 << 20)),
+        ]
+        + [
+            ("melspectrogram", f"FFT block of {b} frames (auto: {auto})", dict(block_frames=b))
+            for b in (8, 16, 32, 64, 128, 256)
+        ]
+        + [
+            (
+                "melspectrogram, fast mode",
+                f"FFT block of {b} frames (auto: {fast_auto})",
+                dict(block_frames=b),
+            )
+            for b in (16, 32, 64)
+        ]
+    )
     for case, label, options in variants:
-        precision = "float32" if "fast" in case else "float64"
-        batch = options.pop("batch", None)
+        precision = {"melspectrogram": "float64", bounded: "float64-bounded"}.get(case, "float32")
         variant, default = _mel_call(y, precision, **options), _mel_call(y, precision)
-
-        def patched(variant: Any = variant, batch: int | None = batch) -> Any:
-            _engine.BATCH_BYTES = batch
-            try:
-                return variant()
-            finally:
-                _engine.BATCH_BYTES = saved
-
-        rows.append(dict(case=case, variant=label, **paired(patched, default, runs)))
+        rows.append(dict(case=case, variant=label, **paired(variant, default, runs)))
     return rows
 
 
@@ -94,8 +108,13 @@ def blas_spin(repeats: int = 7) -> list[dict[str, Any]]:
         idle.append(two_threads())
         B @ A  # noqa: B018 (wakes the BLAS threads)
         after.append(two_threads())
-    return [dict(idle=float(np.median(idle)), after=float(np.median(after)),
-                 ratio=float(np.median(np.array(after) / np.array(idle))))]
+    return [
+        dict(
+            idle=float(np.median(idle)),
+            after=float(np.median(after)),
+            ratio=float(np.median(np.array(after) / np.array(idle))),
+        )
+    ]
 
 
 def blas_threads(frames: tuple[int, ...] = (431, 25841), repeats: int = 7) -> list[dict[str, Any]]:
@@ -116,8 +135,9 @@ def blas_threads(frames: tuple[int, ...] = (431, 25841), repeats: int = 7) -> li
     basis = librosa.filters.mel(sr=SR, n_fft=N_FFT, n_mels=N_MELS)
     rows = []
     for count in frames:
-        S = np.asfortranarray(np.random.default_rng(2).random((1 + N_FFT // 2, count),
-                                                               dtype=np.float32))
+        S = np.asfortranarray(
+            np.random.default_rng(2).random((1 + N_FFT // 2, count), dtype=np.float32)
+        )
         times: dict[str, list[float]] = {"default": [], "one": []}
         results = {}
         for _ in range(repeats):
@@ -126,9 +146,14 @@ def blas_threads(frames: tuple[int, ...] = (431, 25841), repeats: int = 7) -> li
                     start = time.perf_counter()
                     results[name] = dense_project(basis, S)
                     times[name].append(time.perf_counter() - start)
-        rows.append(dict(frames=count, default=float(np.median(times["default"])),
-                         one=float(np.median(times["one"])),
-                         identical=bool(np.array_equal(results["default"], results["one"]))))
+        rows.append(
+            dict(
+                frames=count,
+                default=float(np.median(times["default"])),
+                one=float(np.median(times["one"])),
+                identical=bool(np.array_equal(results["default"], results["one"])),
+            )
+        )
     return rows
 
 
@@ -151,11 +176,22 @@ def chunk_identity(total: int = 3003, widths: range = range(3, 1400, 8)) -> list
                 basis = librosa.filters.mel(sr=SR, n_fft=n_fft, n_mels=n_mels)
             S = np.asfortranarray(rng.random((1 + n_fft // 2, total)).astype(dtype))
             whole = dense_project(basis, S)
-            bad = [L for L in widths
-                   if not np.array_equal(dense_project(basis, np.asfortranarray(S[:, -L:])),
-                                         whole[:, -L:])]
-            rows.append(dict(dtype=np.dtype(dtype).name, n_mels=n_mels, n_fft=n_fft,
-                             widest_bad=max(bad) if bad else None, total=total))
+            bad = [
+                L
+                for L in widths
+                if not np.array_equal(
+                    dense_project(basis, np.asfortranarray(S[:, -L:])), whole[:, -L:]
+                )
+            ]
+            rows.append(
+                dict(
+                    dtype=np.dtype(dtype).name,
+                    n_mels=n_mels,
+                    n_fft=n_fft,
+                    widest_bad=max(bad) if bad else None,
+                    total=total,
+                )
+            )
     return rows
 
 
@@ -172,15 +208,17 @@ def fft_floor(seconds: float = 600.0, runs: int = 5) -> list[dict[str, Any]]:
     windowed32 = windowed64.astype(np.float32)
 
     def blocked(func: Any, x: np.ndarray, workers: int) -> Any:
-        return lambda: [func(x[i:i + 256], axis=-1, workers=workers)
-                        for i in range(0, count, 256)]
+        return lambda: [
+            func(x[i : i + 256], axis=-1, workers=workers) for i in range(0, count, 256)
+        ]
 
     def lib() -> Any:
         return librosa.feature.melspectrogram(y=y, sr=SR, n_fft=N_FFT, hop_length=HOP)
 
     variants = {
-        "numpy rfft float64, 1 thread": lambda: [np.fft.rfft(windowed64[i:i + 256], axis=-1)
-                                                 for i in range(0, count, 256)],
+        "numpy rfft float64, 1 thread": lambda: [
+            np.fft.rfft(windowed64[i : i + 256], axis=-1) for i in range(0, count, 256)
+        ],
         "scipy rfft float64, 1 worker": blocked(scipy.fft.rfft, windowed64, 1),
         "scipy rfft float64, 2 workers": blocked(scipy.fft.rfft, windowed64, 2),
         "scipy rfft float32, 1 worker": blocked(scipy.fft.rfft, windowed32, 1),

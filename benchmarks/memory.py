@@ -48,8 +48,9 @@ def _child(case_name: str, seconds: float, side: str) -> dict[str, Any]:
     before = _status_kib("VmRSS")
     out = func(x)
     peak = _status_kib("VmHWM")
-    return dict(increase=(peak - before) * 1024, out_bytes=int(np.asarray(out).nbytes),
-                exact_reset=exact)
+    return dict(
+        increase=(peak - before) * 1024, out_bytes=int(np.asarray(out).nbytes), exact_reset=exact
+    )
 
 
 def measure(case_name: str, seconds: float, side: str) -> dict[str, Any]:
@@ -57,13 +58,17 @@ def measure(case_name: str, seconds: float, side: str) -> dict[str, Any]:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.memory", case_name, repr(seconds), side],
-        cwd=root, capture_output=True, text=True, check=True,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_memory(durations: dict[str, float] | None = None, only: list[str] | None = None,
-               log: Any = sys.stderr) -> list[dict[str, Any]]:
+def run_memory(
+    durations: dict[str, float] | None = None, only: list[str] | None = None, log: Any = sys.stderr
+) -> list[dict[str, Any]]:
     """One row per (length, case): peak increase of ours and of librosa, and the output size."""
     rows = []
     for label, seconds in (durations or DURATIONS).items():
@@ -72,10 +77,17 @@ def run_memory(durations: dict[str, float] | None = None, only: list[str] | None
                 continue
             print(f"memory {label:>7} {case.name}", file=log, flush=True)
             ours, ref = measure(case.name, seconds, "ours"), measure(case.name, seconds, "ref")
-            rows.append(dict(length=label, case=case.name, ours=ours["increase"],
-                             ref=ref["increase"], out_bytes=ours["out_bytes"],
-                             ref_out_bytes=ref["out_bytes"],
-                             exact_reset=ours["exact_reset"] and ref["exact_reset"]))
+            rows.append(
+                dict(
+                    length=label,
+                    case=case.name,
+                    ours=ours["increase"],
+                    ref=ref["increase"],
+                    out_bytes=ours["out_bytes"],
+                    ref_out_bytes=ref["out_bytes"],
+                    exact_reset=ours["exact_reset"] and ref["exact_reset"],
+                )
+            )
     return rows
 
 

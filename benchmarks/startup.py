@@ -20,10 +20,12 @@ __all__ = ["COMMANDS", "run_startup"]
 _SINE = "y = np.sin(2 * np.pi * 440 * np.arange(22050) / 22050).astype(np.float32)"
 COMMANDS = {
     "python -c 'import numpy'": "import numpy",
-    "dsp: import + melspectrogram of 1 s":
-        f"import numpy as np, dsp; {_SINE}; dsp.melspectrogram(y=y, sr=22050)",
-    "librosa: import + melspectrogram of 1 s":
-        f"import numpy as np, librosa; {_SINE}; librosa.feature.melspectrogram(y=y, sr=22050)",
+    "dsp: import + melspectrogram of 1 s": (
+        f"import numpy as np, dsp; {_SINE}; dsp.melspectrogram(y=y, sr=22050)"
+    ),
+    "librosa: import + melspectrogram of 1 s": (
+        f"import numpy as np, librosa; {_SINE}; librosa.feature.melspectrogram(y=y, sr=22050)"
+    ),
 }
 
 
@@ -42,8 +44,9 @@ _LAUNCHER = (
 
 def _run(code: str) -> tuple[float, int]:
     """Wall seconds and peak resident bytes of a fresh ``python -c code``."""
-    proc = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, code], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", _LAUNCHER, code], capture_output=True, text=True, check=True
+    )
     elapsed, exit_code, max_kib = json.loads(proc.stdout)
     if exit_code:
         raise RuntimeError(f"{code!r} failed with exit code {exit_code}")
@@ -65,8 +68,16 @@ def run_startup(repeats: int = 9, log: Any = sys.stderr) -> list[dict[str, Any]]
     for name, values in samples.items():
         wall = np.array([s[0] for s in values])
         rss = np.array([s[1] for s in values], dtype=float)
-        rows.append(dict(name=name, wall=float(np.median(wall)), wall_lo=float(wall.min()),
-                         wall_hi=float(wall.max()), rss=float(np.median(rss)),
-                         wall_ratio=float(np.median(wall)) / base_wall,
-                         rss_ratio=float(np.median(rss)) / base_rss, repeats=repeats))
+        rows.append(
+            dict(
+                name=name,
+                wall=float(np.median(wall)),
+                wall_lo=float(wall.min()),
+                wall_hi=float(wall.max()),
+                rss=float(np.median(rss)),
+                wall_ratio=float(np.median(wall)) / base_wall,
+                rss_ratio=float(np.median(rss)) / base_rss,
+                repeats=repeats,
+            )
+        )
     return rows

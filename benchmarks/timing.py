@@ -24,8 +24,12 @@ def _deviation(case: Case, x: Any) -> dict[str, Any]:
     return result
 
 
-def run_timing(durations: dict[str, float] | None = None, runs: dict[str, int] | None = None,
-               only: list[str] | None = None, log: Any = sys.stderr) -> list[dict[str, Any]]:
+def run_timing(
+    durations: dict[str, float] | None = None,
+    runs: dict[str, int] | None = None,
+    only: list[str] | None = None,
+    log: Any = sys.stderr,
+) -> list[dict[str, Any]]:
     """One row per (length, case): times, ratio to librosa, deviation from librosa."""
     rows = []
     for label, seconds in (durations or DURATIONS).items():
@@ -36,9 +40,20 @@ def run_timing(durations: dict[str, float] | None = None, runs: dict[str, int] |
             x = case.prepare(y)
             print(f"timing {label:>7} {case.name}", file=log, flush=True)
             dev = _deviation(case, x)
-            timed = paired(lambda c=case, x=x: c.ours(x), lambda c=case, x=x: c.ref(x),
-                           (runs or RUNS).get(label, 5))
-            rows.append(dict(length=label, case=case.name, ours_label=case.ours_label,
-                             contract=case.contract, **timed, **dev))
+            timed = paired(
+                lambda c=case, x=x: c.ours(x),
+                lambda c=case, x=x: c.ref(x),
+                (runs or RUNS).get(label, 5),
+            )
+            rows.append(
+                dict(
+                    length=label,
+                    case=case.name,
+                    ours_label=case.ours_label,
+                    contract=case.contract,
+                    **timed,
+                    **dev,
+                )
+            )
             del x
     return rows

@@ -28,10 +28,12 @@ SOURCE_LINK = re.compile(r"\]\(\.\./dsp/(?P<module>[\w/]+)\.py(?P<anchor>#[^)]*)
 def _modules() -> list[Path]:
     """The package's public modules (``__init__`` and those not starting with ``_``), in
     public sub-packages too (``dsp/io/audio.py``)."""
+
     def public(p: Path) -> bool:
         parts = p.relative_to(PACKAGE).parts
-        return (all(not d.startswith("_") for d in parts[:-1])
-                and (parts[-1] == "__init__.py" or not parts[-1].startswith("_")))
+        return all(not d.startswith("_") for d in parts[:-1]) and (
+            parts[-1] == "__init__.py" or not parts[-1].startswith("_")
+        )
 
     return [p for p in sorted(PACKAGE.rglob("*.py")) if public(p)]
 
@@ -45,15 +47,21 @@ def _source_page(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
     name = f"dsp/{_key(path)}.py"
-    return (f"# {name}\n\n"
-            f"The source of `{name}`, as built into this site.\n\n"
-            f"{fence}python\n{text}{fence}\n")
+    return (
+        f"# {name}\n\n"
+        f"The source of `{name}`, as built into this site.\n\n"
+        f"{fence}python\n{text}{fence}\n"
+    )
 
 
 def _index_page(modules: list[Path]) -> str:
-    lines = ["# Source code", "",
-             "Every module of the package, one stage per module "
-             "(`dsp/__init__.py` is the table of contents).", ""]
+    lines = [
+        "# Source code",
+        "",
+        "Every module of the package, one stage per module "
+        "(`dsp/__init__.py` is the table of contents).",
+        "",
+    ]
     lines += [f"- [dsp/{_key(p)}.py]({_key(p)}.md)" for p in modules]
     return "\n".join(lines) + "\n"
 
@@ -72,8 +80,9 @@ def on_files(files: Files, config: Any) -> Files:
     modules = _modules()
     files.append(File.generated(config, f"{SOURCE_DIR}/index.md", content=_index_page(modules)))
     for path in modules:
-        files.append(File.generated(config, f"{SOURCE_DIR}/{_key(path)}.md",
-                                    content=_source_page(path)))
+        files.append(
+            File.generated(config, f"{SOURCE_DIR}/{_key(path)}.md", content=_source_page(path))
+        )
     return files
 
 

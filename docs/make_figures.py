@@ -1,9 +1,11 @@
 """Render every figure of the docs from the library: ``python docs/make_figures.py``.
 
 Each figure is computed with ``dsp`` on deterministic input (the built-in example sound of
-``dsp.examples`` and a few synthetic signals) and drawn with matplotlib, which is a ``docs``
-extra, never a runtime dependency. The PNGs are committed under ``docs/figures/`` so the pages
-read well on a code-hosting site; rerun this script after changing the library or a figure.
+``dsp.examples`` and a few synthetic signals). Plain spectrograms are drawn by
+:func:`dsp.specshow`, so the pages show the picture the ``dsp`` command gives; the others are
+drawn with matplotlib, which is a ``docs`` extra, never a runtime dependency. The PNGs are
+committed under ``docs/figures/`` so the pages read well on a code-hosting site; rerun this
+script after changing the library or a figure.
 
 Usage::
 
@@ -50,8 +52,13 @@ STYLE = {
 }
 # Labels for the events of the example sound, and where (s) to put them above a picture: the
 # chord and the noise burst share a centre, so the chord is labelled at its start.
-EVENT_LABELS = (("tone + vibrato", 1.0), ("chirp", 2.75), ("clicks", 4.5), ("chord", 5.0),
-                ("noise", 5.5))
+EVENT_LABELS = (
+    ("tone + vibrato", 1.0),
+    ("chirp", 2.75),
+    ("clicks", 4.5),
+    ("chord", 5.0),
+    ("noise", 5.5),
+)
 
 
 def figure(name: str) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
@@ -79,14 +86,29 @@ def _time_extent(n_frames: int, *, sr: int, hop: int) -> tuple[float, float]:
     return -half, (n_frames - 1) * hop / sr + half
 
 
-def _show_linear(ax: Any, S_db: np.ndarray, *, sr: int, n_fft: int, hop: int,
-                 vmin: float | None = None, vmax: float | None = None) -> Any:
+def _show_linear(
+    ax: Any,
+    S_db: np.ndarray,
+    *,
+    sr: int,
+    n_fft: int,
+    hop: int,
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> Any:
     """A linear-frequency spectrogram, low frequencies at the bottom, axes in s and Hz."""
     half_bin = sr / n_fft / 2
     t0, t1 = _time_extent(S_db.shape[-1], sr=sr, hop=hop)
     top = (S_db.shape[0] - 1) * sr / n_fft + half_bin
-    image = ax.imshow(S_db, origin="lower", aspect="auto", interpolation="nearest",
-                      extent=(t0, t1, -half_bin, top), vmin=vmin, vmax=vmax)
+    image = ax.imshow(
+        S_db,
+        origin="lower",
+        aspect="auto",
+        interpolation="nearest",
+        extent=(t0, t1, -half_bin, top),
+        vmin=vmin,
+        vmax=vmax,
+    )
     ax.set_xlabel("time (s)")
     ax.set_ylabel("frequency (Hz)")
     return image
@@ -97,17 +119,35 @@ def _mel_ticks(ax: Any, *, n_mels: int, sr: int, fmax: float | None = None) -> N
     fmax = sr / 2 if fmax is None else fmax
     centres = dsp.mel_frequencies(n_mels + 2, fmin=0.0, fmax=fmax)[1:-1]
     ticks = [f for f in (0, 250, 500, 1000, 2000, 4000, 8000) if f <= centres[-1]]
-    where = np.interp(dsp.hz_to_mel(np.array(ticks, dtype=float)), dsp.hz_to_mel(centres),
-                      np.arange(n_mels)) + 0.5
+    where = (
+        np.interp(
+            dsp.hz_to_mel(np.array(ticks, dtype=float)), dsp.hz_to_mel(centres), np.arange(n_mels)
+        )
+        + 0.5
+    )
     ax.set_yticks(where, [f"{f:g}" if f < 1000 else f"{f // 1000:g}k" for f in ticks])
     ax.set_ylabel("mel band centre (Hz)")
 
 
-def _show_mel(ax: Any, M_db: np.ndarray, *, sr: int, hop: int, vmin: float | None = None,
-              vmax: float | None = None) -> Any:
+def _show_mel(
+    ax: Any,
+    M_db: np.ndarray,
+    *,
+    sr: int,
+    hop: int,
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> Any:
     t0, t1 = _time_extent(M_db.shape[-1], sr=sr, hop=hop)
-    image = ax.imshow(M_db, origin="lower", aspect="auto", interpolation="nearest",
-                      extent=(t0, t1, 0, M_db.shape[0]), vmin=vmin, vmax=vmax)
+    image = ax.imshow(
+        M_db,
+        origin="lower",
+        aspect="auto",
+        interpolation="nearest",
+        extent=(t0, t1, 0, M_db.shape[0]),
+        vmin=vmin,
+        vmax=vmax,
+    )
     _mel_ticks(ax, n_mels=M_db.shape[0], sr=sr)
     ax.set_xlabel("time (s)")
     return image
@@ -122,9 +162,16 @@ def _colorbar(fig: Any, image: Any, ax: Any, label: str = "dB") -> Any:
 def _label_events(ax: Any) -> None:
     for (start, end, _), (label, where) in zip(EXAMPLE_EVENTS, EVENT_LABELS, strict=True):
         assert start <= where <= end, label
-        ax.annotate(label, xy=(where, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
-                    fontsize=8)
+        ax.annotate(
+            label,
+            xy=(where, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
 
 
 def _db_spectrum(spectrum: np.ndarray, n_fft: int) -> np.ndarray:
@@ -141,8 +188,9 @@ def overview(plt: Any) -> Any:
     y, sr = _example()
     S_db = dsp.amplitude_to_db(np.abs(dsp.stft(y)), ref=np.max)
     M_db = dsp.power_to_db(dsp.melspectrogram(y=y, sr=sr), ref=np.max)
-    fig, axes = plt.subplots(3, 2, figsize=(8, 7.2), gridspec_kw={
-        "height_ratios": [1, 2, 2], "width_ratios": [1, 0.018]})
+    fig, axes = plt.subplots(
+        3, 2, figsize=(8, 7.2), gridspec_kw={"height_ratios": [1, 2, 2], "width_ratios": [1, 0.018]}
+    )
     wave, spec, mel = axes[:, 0]
     spec.sharex(wave)
     mel.sharex(wave)
@@ -179,17 +227,23 @@ def framing(plt: Any) -> Any:
     n = np.arange(stop) - n_fft // 2  # sample index in the original signal
     ax.plot(n, padded[:stop], lw=0.5, color="0.2")
     ax.axvspan(-n_fft // 2, 0, color="tab:blue", alpha=0.12)
-    ax.text(-n_fft // 4, 0.6, "centre padding\nn_fft // 2 zeros", ha="center", fontsize=8,
-            color="tab:blue")
+    ax.text(
+        -n_fft // 4,
+        0.6,
+        "centre padding\nn_fft // 2 zeros",
+        ha="center",
+        fontsize=8,
+        color="tab:blue",
+    )
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.85, show))
     for t in range(show):
         start = t * hop - n_fft // 2
         level = -0.55 - 0.09 * t
-        ax.plot([start, start + n_fft - 1], [level, level], color=colors[t], lw=3,
-                solid_capstyle="butt")
+        ax.plot(
+            [start, start + n_fft - 1], [level, level], color=colors[t], lw=3, solid_capstyle="butt"
+        )
         ax.plot([t * hop], [level], "o", ms=4, color=colors[t])
-        ax.text(start + n_fft + 30, level, f"frame {t}", va="center", fontsize=7,
-                color=colors[t])
+        ax.text(start + n_fft + 30, level, f"frame {t}", va="center", fontsize=7, color=colors[t])
     ax.set_xlim(-n_fft // 2 - 50, stop - n_fft // 2 + 500)
     ax.set_ylim(-1.15, 0.95)
     ax.set_xlabel("sample index n of the original signal (frame t is centred at t * hop_length)")
@@ -200,8 +254,9 @@ def framing(plt: Any) -> Any:
     k = np.arange(n_fft)
     for t in range(show):
         ax.plot(k, frames[:, t] - offset * t, lw=0.5, color=colors[t])
-        ax.text(n_fft + 20, -offset * t, f"frames[:, {t}]", va="center", fontsize=7,
-                color=colors[t])
+        ax.text(
+            n_fft + 20, -offset * t, f"frames[:, {t}]", va="center", fontsize=7, color=colors[t]
+        )
     ax.set_xlim(0, n_fft + 260)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
@@ -235,8 +290,13 @@ def windowing(plt: Any) -> Any:
 @figure("windows")
 def windows(plt: Any) -> Any:
     n = 64
-    specs = [("boxcar", "boxcar"), ("hann", "hann"), ("hamming", "hamming"),
-             ("blackman", "blackman"), (("kaiser", 8.0), "kaiser, beta=8")]
+    specs = [
+        ("boxcar", "boxcar"),
+        ("hann", "hann"),
+        ("hamming", "hamming"),
+        ("blackman", "blackman"),
+        (("kaiser", 8.0), "kaiser, beta=8"),
+    ]
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     zoom = 32
     bins = (np.arange(n * zoom) - n * zoom // 2) / zoom
@@ -261,12 +321,30 @@ def periodic(plt: Any) -> Any:
     n = 16
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.0))
     ax = axes[0]
-    ax.plot(np.arange(n + 1), dsp.get_window("hann", n + 1, fftbins=False), "o-", color="0.6",
-            ms=3, label=f"symmetric, N+1={n + 1}")
-    ax.plot(np.arange(n), dsp.get_window("hann", n), "o", color="tab:orange", ms=5,
-            label=f"periodic, N={n}: the same, last dropped")
-    ax.plot(np.arange(n), dsp.get_window("hann", n, fftbins=False), "x", color="tab:blue",
-            ms=5, label=f"symmetric, N={n}")
+    ax.plot(
+        np.arange(n + 1),
+        dsp.get_window("hann", n + 1, fftbins=False),
+        "o-",
+        color="0.6",
+        ms=3,
+        label=f"symmetric, N+1={n + 1}",
+    )
+    ax.plot(
+        np.arange(n),
+        dsp.get_window("hann", n),
+        "o",
+        color="tab:orange",
+        ms=5,
+        label=f"periodic, N={n}: the same, last dropped",
+    )
+    ax.plot(
+        np.arange(n),
+        dsp.get_window("hann", n, fftbins=False),
+        "x",
+        color="tab:blue",
+        ms=5,
+        label=f"symmetric, N={n}",
+    )
     ax.set_xlabel("sample n")
     ax.set_ylabel("w[n]")
     ax.set_title("periodic vs symmetric Hann")
@@ -274,12 +352,14 @@ def periodic(plt: Any) -> Any:
     ax = axes[1]
     hop = n // 4
     length = 6 * n
-    for fftbins, color, label in ((True, "tab:orange", "periodic"),
-                                  (False, "tab:blue", "symmetric")):
+    for fftbins, color, label in (
+        (True, "tab:orange", "periodic"),
+        (False, "tab:blue", "symmetric"),
+    ):
         w = dsp.get_window("hann", n, fftbins=fftbins)
         total = np.zeros(length + n)
         for start in range(0, length, hop):
-            total[start:start + n] += w
+            total[start : start + n] += w
         ax.plot(np.arange(n, length), total[n:length], color=color, label=label)
     ax.set_xlabel("sample")
     ax.set_ylabel("sum of shifted windows")
@@ -294,8 +374,11 @@ def leakage(plt: Any) -> Any:
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
     for ax, cycles in zip(axes, (10.0, 10.5), strict=True):
         x = np.cos(2 * np.pi * cycles * np.arange(n) / n)
-        for spec, color in (("boxcar", "tab:blue"), ("hann", "tab:orange"),
-                            ("blackman", "tab:green")):
+        for spec, color in (
+            ("boxcar", "tab:blue"),
+            ("hann", "tab:orange"),
+            ("blackman", "tab:green"),
+        ):
             w = dsp.get_window(spec, n)
             magnitude = np.abs(np.fft.rfft(w * x))
             level = 20 * np.log10(np.maximum(magnitude / magnitude.max(), 1e-12))
@@ -310,28 +393,39 @@ def leakage(plt: Any) -> Any:
     return fig
 
 
+#: Plot size of the plain spectrograms drawn by dsp.specshow (the figure adds its axes).
+PLOT_W, PLOT_H = 640, 280
+
+
 @figure("spectrogram")
 def spectrogram(plt: Any) -> Any:
+    """A plain spectrogram: drawn by dsp itself, the same picture ``dsp stft`` writes."""
     y, sr = _example()
     D = dsp.stft(y)
     S_db = dsp.amplitude_to_db(np.abs(D), ref=np.max)
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    _colorbar(fig, _show_linear(ax, S_db, sr=sr, n_fft=N_FFT, hop=HOP), ax, "dB (re max)")
-    ax.set_title("S_db = amplitude_to_db(np.abs(stft(y)), ref=np.max)", pad=14)
-    _label_events(ax)
-    return fig
+    return dsp.specshow(
+        S_db,
+        sr=sr,
+        hop_length=HOP,
+        y_axis="linear",
+        width=PLOT_W,
+        height=PLOT_H,
+        colorbar_label="dB (re max)",
+        title="S_db = amplitude_to_db(np.abs(stft(y)), ref=np.max)",
+    )
 
 
 @figure("tradeoff")
 def tradeoff(plt: Any) -> Any:
     y, sr = _example()
     start, stop, fmax = 3.9, 5.6, 2000.0
-    segment = y[int(start * sr): int(stop * sr)]
+    segment = y[int(start * sr) : int(stop * sr)]
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), sharey=True)
     for ax, n_fft in zip(axes, (256, 1024, 4096), strict=True):
         hop = 64
-        S_db = dsp.amplitude_to_db(np.abs(dsp.stft(segment, n_fft=n_fft, hop_length=hop)),
-                                   ref=np.max)
+        S_db = dsp.amplitude_to_db(
+            np.abs(dsp.stft(segment, n_fft=n_fft, hop_length=hop)), ref=np.max
+        )
         image = _show_linear(ax, S_db, sr=sr, n_fft=n_fft, hop=hop, vmin=-80, vmax=0)
         ax.set_ylim(0, fmax)
         ax.set_title(f"n_fft={n_fft}: {1000 * n_fft / sr:.0f} ms, {sr / n_fft:.1f} Hz/bin")
@@ -362,15 +456,34 @@ def linear_vs_db(plt: Any) -> Any:
 def db_curve(plt: Any) -> Any:
     S = np.logspace(-14, 0, 400)  # power, max 1
     fig, ax = plt.subplots(figsize=(7, 3.4))
-    ax.semilogx(S, dsp.power_to_db(S, top_db=None), lw=2.4, color="tab:blue",
-                label="power_to_db(S, top_db=None): floor at 10 log10(amin) = -100 dB")
-    ax.semilogx(S, dsp.power_to_db(S), color="tab:orange",
-                label="power_to_db(S): also floored at max - top_db = -80 dB")
-    ax.semilogx(S, dsp.power_to_db(0.01 * S, ref=np.max), "--", color="tab:green",
-                label="power_to_db(0.01 * S, ref=np.max): the peak becomes 0 dB")
+    ax.semilogx(
+        S,
+        dsp.power_to_db(S, top_db=None),
+        lw=2.4,
+        color="tab:blue",
+        label="power_to_db(S, top_db=None): floor at 10 log10(amin) = -100 dB",
+    )
+    ax.semilogx(
+        S,
+        dsp.power_to_db(S),
+        color="tab:orange",
+        label="power_to_db(S): also floored at max - top_db = -80 dB",
+    )
+    ax.semilogx(
+        S,
+        dsp.power_to_db(0.01 * S, ref=np.max),
+        "--",
+        color="tab:green",
+        label="power_to_db(0.01 * S, ref=np.max): the peak becomes 0 dB",
+    )
     ax.axvline(1e-10, color="0.5", ls=":", lw=0.8)
-    ax.annotate("amin = 1e-10", xy=(1e-10, -40), xytext=(4e-13, -30), fontsize=8,
-                arrowprops={"arrowstyle": "->", "color": "0.4"})
+    ax.annotate(
+        "amin = 1e-10",
+        xy=(1e-10, -40),
+        xytext=(4e-13, -30),
+        fontsize=8,
+        arrowprops={"arrowstyle": "->", "color": "0.4"},
+    )
     ax.set_xlabel("power S (linear, log axis)")
     ax.set_ylabel("dB")
     ax.set_ylim(-110, 10)
@@ -384,8 +497,10 @@ def mel_scale(plt: Any) -> Any:
     f = np.linspace(0, 11025, 1000)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     ax = axes[0]
-    for htk, color, label in ((False, "tab:blue", "Slaney (default)"),
-                              (True, "tab:orange", "HTK: 2595 log10(1 + f/700)")):
+    for htk, color, label in (
+        (False, "tab:blue", "Slaney (default)"),
+        (True, "tab:orange", "HTK: 2595 log10(1 + f/700)"),
+    ):
         m = dsp.hz_to_mel(f, htk=htk)
         ax.plot(f, m / dsp.hz_to_mel(8000.0, htk=htk), color=color, label=label)
     ax.plot(f, f / 8000, ":", color="0.5", label="linear (Hz)")
@@ -398,13 +513,13 @@ def mel_scale(plt: Any) -> Any:
     ax.legend(fontsize=7, loc="upper left")
     ax = axes[1]
     n_mels = 24
-    for row, (htk, color, label) in enumerate(((False, "tab:blue", "Slaney"),
-                                               (True, "tab:orange", "HTK"))):
+    for row, (htk, color, label) in enumerate(
+        ((False, "tab:blue", "Slaney"), (True, "tab:orange", "HTK"))
+    ):
         centres = dsp.mel_frequencies(n_mels, fmin=0.0, fmax=8000.0, htk=htk)
         ax.plot(centres, np.full(n_mels, row), "|", ms=14, mew=1.5, color=color)
         ax.text(8150, row, label, va="center", fontsize=8, color=color)
-    ax.plot(np.linspace(0, 8000, n_mels), np.full(n_mels, -1), "|", ms=14, mew=1.5,
-            color="0.5")
+    ax.plot(np.linspace(0, 8000, n_mels), np.full(n_mels, -1), "|", ms=14, mew=1.5, color="0.5")
     ax.text(8150, -1, "linear", va="center", fontsize=8, color="0.5")
     ax.set_ylim(-1.8, 1.8)
     ax.set_xlim(-100, 9200)
@@ -423,8 +538,12 @@ def filterbank(plt: Any) -> Any:
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, n_mels))
     for ax, norm, title, ylabel in (
         (axes[0], None, "norm=None: triangles of height 1", "weight"),
-        (axes[1], "slaney", 'norm="slaney": each triangle scaled by 2 / (f_{i+2} - f_i) '
-         "(unit area)", "weight (1/Hz)"),
+        (
+            axes[1],
+            "slaney",
+            'norm="slaney": each triangle scaled by 2 / (f_{i+2} - f_i) (unit area)',
+            "weight (1/Hz)",
+        ),
     ):
         basis = dsp.mel_filterbank(sr=sr, n_fft=n_fft, n_mels=n_mels, norm=norm)
         for i in range(n_mels):
@@ -433,8 +552,7 @@ def filterbank(plt: Any) -> Any:
         ax.set_title(title)
         ax.set_ylabel(ylabel)
     edges = dsp.mel_frequencies(n_mels + 2, fmin=0.0, fmax=sr / 2)
-    axes[0].plot(edges[1:-1], np.ones(n_mels), "v", ms=4, color="0.3",
-                 label="band centres f_{i+1}")
+    axes[0].plot(edges[1:-1], np.ones(n_mels), "v", ms=4, color="0.3", label="band centres f_{i+1}")
     axes[0].legend(fontsize=7, loc="upper right")
     axes[1].set_xlabel("frequency (Hz)")
     axes[1].set_xlim(0, sr / 2)
@@ -450,8 +568,14 @@ def projection(plt: Any) -> Any:
     M = dsp.melspectrogram(S=S, sr=sr)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.5))
     peak_one = B / B.max(axis=1, keepdims=True)
-    image = axes[0].imshow(peak_one, origin="lower", aspect="auto", interpolation="antialiased",
-                           cmap="Greys", extent=(0, sr / 2, 0, B.shape[0]))
+    image = axes[0].imshow(
+        peak_one,
+        origin="lower",
+        aspect="auto",
+        interpolation="antialiased",
+        cmap="Greys",
+        extent=(0, sr / 2, 0, B.shape[0]),
+    )
     axes[0].set_xlabel("frequency (Hz)")
     axes[0].set_ylabel("mel band m")
     axes[0].set_title(f"B {B.shape} (rows scaled to peak 1)", fontsize=9)
@@ -462,20 +586,29 @@ def projection(plt: Any) -> Any:
     image = _show_mel(axes[2], dsp.power_to_db(M, ref=np.max), sr=sr, hop=HOP)
     axes[2].set_title(f"M = B S {M.shape}: mel spectrogram", fontsize=9)
     _colorbar(fig, image, axes[2], "dB (re max)")
-    fig.suptitle("the mel projection: every column of S is multiplied by B "
-                 "(S and M shown in dB for display)", fontsize=10)
+    fig.suptitle(
+        "the mel projection: every column of S is multiplied by B "
+        "(S and M shown in dB for display)",
+        fontsize=10,
+    )
     return fig
 
 
 @figure("mel_spectrogram")
 def mel_spectrogram(plt: Any) -> Any:
+    """A plain mel spectrogram, drawn by dsp itself (``dsp mel`` writes the same picture)."""
     y, sr = _example()
     M_db = dsp.power_to_db(dsp.melspectrogram(y=y, sr=sr, n_mels=128), ref=np.max)
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    _colorbar(fig, _show_mel(ax, M_db, sr=sr, hop=HOP), ax, "dB (re max)")
-    ax.set_title("power_to_db(melspectrogram(y=y, sr=sr, n_mels=128), ref=np.max)", pad=14)
-    _label_events(ax)
-    return fig
+    return dsp.specshow(
+        M_db,
+        sr=sr,
+        hop_length=HOP,
+        y_axis="mel",
+        width=PLOT_W,
+        height=PLOT_H,
+        colorbar_label="dB (re max)",
+        title="power_to_db(melspectrogram(y=y, sr=sr, n_mels=128), ref=np.max)",
+    )
 
 
 @figure("stages")
@@ -522,9 +655,11 @@ def stages(plt: Any) -> Any:
     ax.set_title('"db"[:, t] = power_to_db(mel)')
     ax.set_xlabel("mel band")
     ax.set_ylabel("dB (re max)")
-    fig.suptitle(f"MelSpectrogram.stages(y): one frame (t={t}, "
-                 f"{dsp.frames_to_time(t, sr=sr, hop_length=HOP):.2f} s) through every stage",
-                 fontsize=10)
+    fig.suptitle(
+        f"MelSpectrogram.stages(y): one frame (t={t}, "
+        f"{dsp.frames_to_time(t, sr=sr, hop_length=HOP):.2f} s) through every stage",
+        fontsize=10,
+    )
     return fig
 
 
@@ -543,8 +678,9 @@ def cnn_input(plt: Any) -> Any:
         ax.set_xlabel("width: frame index t")
         ax.set_ylabel("height: mel band row")
     _colorbar(fig, image, axes[1], "standardised value (mean 0, std 1)")
-    fig.suptitle(f"to_cnn_input(S_db, normalize='standard'): shape {x.shape}, {x.dtype}",
-                 fontsize=10)
+    fig.suptitle(
+        f"to_cnn_input(S_db, normalize='standard'): shape {x.shape}, {x.dtype}", fontsize=10
+    )
     return fig
 
 
@@ -567,17 +703,21 @@ def cnn_edges(plt: Any) -> Any:
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), sharey=True)
     panels = (
         (x, "input x[0] (standardised)", CMAP),
-        (np.abs(conv2d_same(x, along_time)), "|x * [-1 0 1] along time|: onsets, clicks",
-         "Greys"),
-        (np.abs(conv2d_same(x, along_freq)), "|x * [-1 0 1] along frequency|: tones",
-         "Greys"),
+        (np.abs(conv2d_same(x, along_time)), "|x * [-1 0 1] along time|: onsets, clicks", "Greys"),
+        (np.abs(conv2d_same(x, along_freq)), "|x * [-1 0 1] along frequency|: tones", "Greys"),
     )
     for ax, (data, title, cmap) in zip(axes, panels, strict=True):
         vmax = None if cmap == CMAP else np.percentile(data, 99.5)
-        image = ax.imshow(data, origin="lower", aspect="auto", interpolation="nearest",
-                          cmap=cmap, vmin=None if cmap == CMAP else 0, vmax=vmax,
-                          extent=(*_time_extent(data.shape[1], sr=sr, hop=HOP),
-                                  0, data.shape[0]))
+        image = ax.imshow(
+            data,
+            origin="lower",
+            aspect="auto",
+            interpolation="nearest",
+            cmap=cmap,
+            vmin=None if cmap == CMAP else 0,
+            vmax=vmax,
+            extent=(*_time_extent(data.shape[1], sr=sr, hop=HOP), 0, data.shape[0]),
+        )
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("time (s)")
         _colorbar(fig, image, ax, "standardised value" if cmap == CMAP else "|response|")
@@ -586,6 +726,63 @@ def cnn_edges(plt: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------- main
+
+
+def _convention_figures() -> dict[str, Callable[[Any], Any]]:
+    """The figures of five-conventions.md, drawn by docs/convention_figures.py (issue 14)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent / "convention_figures.py"
+    spec = importlib.util.spec_from_file_location("convention_figures", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.FIGURES
+
+
+FIGURES.update(_convention_figures())
+
+
+def _resampling_figures() -> dict[str, Callable[[Any], Any]]:
+    """The figure of resampling.md, drawn by docs/resampling_figures.py (issue 10)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent / "resampling_figures.py"
+    spec = importlib.util.spec_from_file_location("resampling_figures", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.FIGURES
+
+
+FIGURES.update(_resampling_figures())
+
+
+def _toolbox_figures() -> dict[str, Callable[[Any], Any]]:
+    """The figures of mfcc.md and inversion.md, drawn by docs/toolbox_figures.py (issue 13)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent / "toolbox_figures.py"
+    spec = importlib.util.spec_from_file_location("toolbox_figures", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.FIGURES
+
+
+FIGURES.update(_toolbox_figures())
+
+
+def _deep_learning_figures() -> dict[str, Callable[[Any], Any]]:
+    """The figures of deep-learning.md, drawn by docs/examples/cnn_pictures.py (issue 16):
+    drawing them trains the example's seeded full run once (needs torch, about a minute)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent / "examples" / "cnn_pictures.py"
+    spec = importlib.util.spec_from_file_location("cnn_pictures", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.FIGURES
+
+
+FIGURES.update(_deep_learning_figures())
 
 
 def render(names: list[str], out_dir: Path = FIGURE_DIR) -> list[Path]:
@@ -601,6 +798,10 @@ def render(names: list[str], out_dir: Path = FIGURE_DIR) -> list[Path]:
         for name in names:
             fig = FIGURES[name](plt)
             path = out_dir / f"{name}.png"
+            if isinstance(fig, dsp.Figure):  # drawn by dsp.specshow, without matplotlib
+                fig.save(path)
+                written.append(path)
+                continue
             # No "Software" stamp: the same input gives the same bytes.
             fig.savefig(path, metadata={"Software": None})
             plt.close(fig)

@@ -7,22 +7,46 @@ The pipeline, one module per stage (this file is the table of contents)::
 ===================  ==========================================================================
 module               public names
 ===================  ==========================================================================
-``dsp.framing``      :func:`frame`, :func:`pad_center`, :func:`center_pad`, :func:`n_frames`
+``dsp.framing``      :class:`FrameGeometry`, :func:`frame`, :func:`pad_center`,
+                     :func:`center_pad`, :func:`n_frames`
+``dsp.timeaxis``     :func:`frames_to_samples`, :func:`samples_to_frames`,
+                     :func:`frames_to_time`, :func:`time_to_frames`, :func:`samples_to_time`,
+                     :func:`time_to_samples` (also importable from ``dsp.framing``)
 ``dsp.windows``      :func:`get_window`
-``dsp.stft``         :func:`stft`, :func:`fft_frequencies`, :func:`frames_to_samples`,
-                     :func:`frames_to_time`, :func:`time_to_frames`
+``dsp.spectrum``     :func:`stft`, :func:`fft_frequencies`
 ``dsp.mel``          :func:`hz_to_mel`, :func:`mel_to_hz`, :func:`mel_frequencies`
 ``dsp.filterbank``   :func:`mel_filterbank`
 ``dsp.db``           :func:`power_to_db`, :func:`amplitude_to_db`, :func:`db_to_power`,
                      :func:`db_to_amplitude`
 ``dsp.pipeline``     :func:`spectrogram`, :func:`melspectrogram`, :class:`MelSpectrogram`
+``dsp.transforms``   :class:`Spectrogram`, :class:`MelScale`, :class:`MelSpectrogram` (the stages
+                     as objects that build their window, geometry, filterbank once)
 ``dsp.cnn``          :func:`to_cnn_input`
+``dsp.cosine``       :func:`dct`, :func:`idct`, :func:`dct_matrix`
+``dsp.cepstrum``     :func:`mfcc`, :func:`mfcc_to_mel`, :func:`mfcc_to_audio`
+``dsp.deltas``       :func:`delta`
+``dsp.inverse``      :func:`istft`, :func:`window_sumsquare`
+``dsp.phase``        :func:`griffinlim`
+``dsp.mel_inverse``  :func:`mel_to_stft`, :func:`mel_to_audio`, :func:`nnls`
 ``dsp.audio``        :func:`load`, :func:`info`, :func:`write_wav`, :class:`AudioInfo`
+``dsp.resampling``   :func:`resample`, :class:`BlockResampler` (any sample rate)
+``dsp.streaming``    :class:`StftStream`, :class:`SpectrogramStream`, :class:`MelStream`
+                     (``transform.stream()``: frames as audio arrives, equal to offline)
+``dsp.filestream``   :func:`stream_file`, :class:`FileFrames` (a file's frames in blocks)
 ``dsp.image``        :func:`spectrogram_image`, :func:`db_limits`, :func:`db_to_uint8`,
                      :func:`uint8_to_db`, :func:`write_png`
 ``dsp.colormap``     :func:`cubehelix`, :func:`colorize`
+``dsp.viz.figure``   :func:`specshow` (a figure with axes, ticks and a dB colour bar),
+                     :class:`Figure`
+``dsp.compat.whisper``      :func:`whisper_log_mel` (Whisper's log-mel input)
+``dsp.compat.kaldi``        :func:`kaldi_fbank`, :func:`kaldi_mfcc` (Kaldi's features)
+``dsp.compat.presets``      named conventions (librosa, torchaudio, whisper, kaldi, ...);
+                     :func:`compare` (``dsp.compat.convention_diff``): two of them, stage by stage
 ``dsp.examples``     :func:`example_audio`
-``dsp.cli``          the ``dsp`` command (``dsp demo``, ``dsp mel``, ``dsp stft``, ``dsp info``)
+``dsp.batch``        :func:`dsp.batch.extract`, :func:`dsp.batch.feature`: many clips to
+                     features on a process pool or a Dask cluster (imported on first use)
+``dsp.cli``          the ``dsp`` command (``dsp demo``, ``dsp mel``, ``dsp stft``, ``dsp info``,
+                     ``dsp mfcc``, ``dsp invert``, ``dsp live``)
 ``dsp.errors``       :class:`ParameterError`, :class:`AudioFormatError`, :class:`DspWarning`
 ===================  ==========================================================================
 
@@ -30,28 +54,75 @@ Every numeric convention (DFT sign and scale, periodic windows, centre padding, 
 bin grid, mel scales, filter norms, dB reference) is defined once in ``docs/conventions.md``.
 """
 
+from .cepstrum import mfcc, mfcc_to_audio, mfcc_to_mel
 from .cnn import to_cnn_input
+from .compat.convention_diff import compare
+from .compat.kaldi import kaldi_fbank, kaldi_mfcc
+from .compat.whisper import whisper_log_mel
+from .cosine import dct, dct_matrix, idct
 from .db import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
+from .deltas import delta
 from .errors import AudioFormatError, DspWarning, ParameterError
 from .examples import example_audio
+from .filestream import FileFrames, stream_file
 from .filterbank import mel_filterbank
-from .framing import center_pad, frame, n_frames, pad_center
+from .framing import (
+    FrameGeometry,
+    center_pad,
+    frame,
+    frames_to_samples,
+    frames_to_time,
+    n_frames,
+    pad_center,
+    samples_to_frames,
+    samples_to_time,
+    time_to_frames,
+    time_to_samples,
+)
+from .inverse import istft, window_sumsquare
 from .io.audio import AudioInfo, info, load, write_wav
 from .mel import hz_to_mel, mel_frequencies, mel_to_hz
+from .mel_inverse import mel_to_audio, mel_to_stft, nnls
+from .phase import griffinlim
 from .pipeline import MelSpectrogram, melspectrogram, spectrogram
-from .spectrum import fft_frequencies, frames_to_samples, frames_to_time, stft, time_to_frames
+from .resampling import BlockResampler, resample
+from .spectrum import fft_frequencies, stft
+from .streaming import MelStream, SpectrogramStream, StftStream
+from .transforms import MelScale, Spectrogram
 from .viz.colormap import colorize, cubehelix
+from .viz.figure import Figure, specshow
 from .viz.image import db_limits, db_to_uint8, spectrogram_image, uint8_to_db, write_png
 from .windows import get_window
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "StftStream",
+    "SpectrogramStream",
+    "MelStream",
+    "stream_file",
+    "FileFrames",
+    "BlockResampler",
+    "resample",
+    "dct",
+    "dct_matrix",
+    "delta",
+    "griffinlim",
+    "istft",
+    "window_sumsquare",
+    "idct",
+    "mfcc",
+    "mfcc_to_mel",
+    "mfcc_to_audio",
+    "mel_to_stft",
+    "mel_to_audio",
+    "nnls",
     "amplitude_to_db",
     "AudioFormatError",
     "AudioInfo",
     "center_pad",
     "colorize",
+    "compare",
     "cubehelix",
     "db_limits",
     "db_to_amplitude",
@@ -59,29 +130,49 @@ __all__ = [
     "db_to_uint8",
     "DspWarning",
     "example_audio",
+    "Figure",
     "fft_frequencies",
     "frame",
+    "FrameGeometry",
     "frames_to_samples",
     "frames_to_time",
     "get_window",
     "hz_to_mel",
     "info",
+    "kaldi_fbank",
+    "kaldi_mfcc",
     "load",
     "mel_filterbank",
     "mel_frequencies",
     "mel_to_hz",
+    "MelScale",
     "MelSpectrogram",
     "melspectrogram",
     "n_frames",
     "pad_center",
     "ParameterError",
+    "samples_to_frames",
+    "samples_to_time",
     "power_to_db",
     "spectrogram",
+    "Spectrogram",
+    "specshow",
     "spectrogram_image",
     "stft",
     "time_to_frames",
+    "time_to_samples",
     "to_cnn_input",
     "uint8_to_db",
+    "whisper_log_mel",
     "write_png",
     "write_wav",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``dsp.batch`` is imported on first use: it brings multiprocessing, tarfile and csv."""
+    if name == "batch":
+        import importlib
+
+        return importlib.import_module(".batch", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_real_number, first_true_index, warn
+from ._validation import (
+    check_array,
+    check_bool,
+    check_real_array,
+    check_real_number,
+    check_spectrogram,
+    first_true_index,
+    warn,
+)
 from .errors import ParameterError
 
 __all__ = ["power_to_db", "amplitude_to_db", "db_to_power", "db_to_amplitude", "RefSpec"]
@@ -22,36 +30,77 @@ __all__ = ["power_to_db", "amplitude_to_db", "db_to_power", "db_to_amplitude", "
 RefSpec = float | Callable[[np.ndarray], Any]
 
 
-def _check_spectrogram(S: Any, name: str = "S") -> np.ndarray:
-    S = np.asarray(S)
-    if S.dtype.kind == "c":
+def _check_amin(amin: Any, dtype: np.dtype, squared: bool = False) -> float:
+    """``amin`` > 0, finite, and neither 0 nor inf once cast to the dtype the log is taken in.
+
+    A float32 spectrogram is compared with ``amin`` in float32 (NumPy's rule for a Python
+    scalar), so ``amin=1e-50`` would become 0 and silence -inf dB: refused, naming the dtype.
+    ``squared`` is for :func:`amplitude_to_db`, which falls back to the log domain when
+    ``amin ** 2`` underflows, so only ``amin`` itself must fit.
+    """
+    amin = check_real_number("amin", amin, positive=True)
+    finfo = np.finfo(dtype)
+    if not float(finfo.smallest_subnormal) <= amin <= float(finfo.max):
         raise ParameterError(
-            f"{name} is complex ({S.dtype}); pass a power spectrogram, e.g. np.abs(D) ** 2"
+            f"amin={amin!r} does not fit in {finfo.dtype} (the spectrogram's dtype): it must "
+            f"lie between {finfo.smallest_subnormal:.3g} and {finfo.max:.3g}, else silence "
+            "becomes -inf dB"
         )
-    if S.dtype.kind not in "iuf" or S.dtype == np.bool_:
-        raise ParameterError(f"{name}.dtype={S.dtype} must be a real number type")
-    if S.size == 0:
-        raise ParameterError(f"{name} is empty (shape={S.shape})")
-    bad = ~(S >= 0)  # catches negatives and NaN at once
-    if bad.any() or not np.isfinite(S.max()):
-        bad |= ~np.isfinite(S)
-        index = first_true_index(bad)
-        raise ParameterError(
-            f"{name} must be finite and non-negative (a power or magnitude): "
-            f"{name}[{index}]={S[index]}"
-        )
-    return S
+    return amin
 
 
 def _ref_value(ref: RefSpec, S: np.ndarray) -> Any:
-    """``ref(S)`` for a callable (0 allowed: silence), else ``|ref|`` for a number > 0."""
-    if callable(ref):
-        value = ref(S)
-        if not np.all(np.asarray(value) >= 0):
-            raise ParameterError(f"ref(S)={value} must be non-negative")
-        return value
-    check_real_number("ref", ref, positive=True)
-    return np.abs(ref)
+    """``ref(S)`` for a callable (0 allowed: silence), else ``ref`` for a number > 0.
+
+    A callable must return a finite real number >= 0 (or an array of them that broadcasts to
+    ``S.shape`` without changing it, e.g. ``np.max(S, axis=-1, keepdims=True)``).
+
+    The value keeps its type (a NumPy float32 or float64 scalar stays one; a Python number
+    becomes a Python float): NumPy's casting rules decide in which dtype the reference term of
+    eq. D1 is computed from that type (see :func:`_ref_power`), as they do in librosa.
+    """
+    if not callable(ref):
+        number = check_real_number("ref", ref, positive=True)
+        if isinstance(ref, (np.float32, np.float64)):
+            return ref  # librosa's np.abs(ref), which is ref itself for ref > 0
+        return number
+    value = ref(S)
+    what = f"ref(S)={value!r}" if np.size(value) == 1 else f"ref(S) (shape {np.shape(value)})"
+    try:
+        array = np.asarray(value)
+        usable = array.dtype.kind in "iuf" and array.size > 0
+    except (TypeError, ValueError):
+        usable = False
+    if not usable or isinstance(value, np.ma.MaskedArray):
+        raise ParameterError(f"{what} must be a real number >= 0 (the 0 dB level)")
+    try:
+        fits = np.broadcast_shapes(array.shape, S.shape) == S.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ParameterError(f"{what} does not broadcast to S.shape={S.shape}")
+    with np.errstate(invalid="ignore"):
+        if not (np.all(array >= 0) and np.all(np.isfinite(array))):
+            raise ParameterError(f"{what} must be non-negative and finite (the 0 dB level)")
+    if array.dtype.kind in "iu":
+        return array.astype(np.float64)
+    return value
+
+
+def _ref_power(ref_value: Any) -> Any:
+    """The reference of eq. D2, ``ref_value ** 2``, in the dtype librosa computes it in.
+
+    The dtype depends on NumPy's casting rules: NumPy 1.x squares a float32 *scalar* (e.g.
+    ``np.max(S)``) in float64 (value-based casting with the Python int 2), NumPy 2 (NEP 50)
+    in float32. ``np.square`` would give float32 on both, and then the reference term of
+    eq. D1 differs from librosa's by an ulp on NumPy 1.x (-1.2e-7 dB instead of 0 dB at the
+    peak), so the operator is kept as librosa writes it. A Python float is squared as the
+    ``np.float64`` it equals, so that an overflow gives inf rather than ``OverflowError``.
+    """
+    if isinstance(ref_value, float):
+        ref_value = np.float64(ref_value)
+    with np.errstate(over="ignore"):
+        return ref_value**2
 
 
 def _per_channel(func: Callable[..., np.ndarray], S: np.ndarray, **kwargs: Any) -> np.ndarray:
@@ -91,13 +140,16 @@ def power_to_db(
     Returns
     -------
     S_db : np.ndarray [shape=S.shape]
-        Same floating dtype as ``S`` (integers become float64).
+        Same floating dtype as ``S``; integers are computed in float64 and float16 in float32
+        (``docs/errors.md``).
 
     Raises
     ------
     ParameterError
-        For complex, negative, NaN or empty ``S``, ``amin <= 0``, ``top_db < 0``, or a ``ref``
-        that is zero, negative or NaN.
+        For complex, masked, negative, NaN or empty ``S``; ``amin <= 0`` or outside the range
+        of ``S``'s dtype; ``top_db < 0``; a ``ref`` that is zero, negative or NaN, or a ``ref``
+        callable that returns anything but finite numbers >= 0 broadcasting to ``S.shape``;
+        a ``per_channel`` that is not a bool.
 
     Notes
     -----
@@ -119,11 +171,11 @@ def power_to_db(
     >>> power_to_db(np.array([1.0, 100.0]), ref=np.max)
     array([-20.,   0.])
     """
-    S = _check_spectrogram(S)
-    amin = check_real_number("amin", amin, positive=True)
+    S = check_spectrogram("S", S)
+    amin = _check_amin(amin, S.dtype)
     if top_db is not None:
         top_db = check_real_number("top_db", top_db, nonnegative=True)
-    if per_channel:
+    if check_bool("per_channel", per_channel):
         return _per_channel(_power_to_db, S, ref=ref, amin=amin, top_db=top_db)
     return _power_to_db(S, ref=ref, amin=amin, top_db=top_db)
 
@@ -142,7 +194,8 @@ def _power_to_db(
     log_spec = 10.0 * np.log10(np.maximum(amin, S))
     log_spec -= 10.0 * np.log10(np.maximum(amin, ref_value))
     if top_db is not None:
-        log_spec = np.maximum(log_spec, log_spec.max() - top_db)
+        with np.errstate(over="ignore"):  # a huge top_db: the floor is -inf, i.e. none
+            log_spec = np.maximum(log_spec, log_spec.max() - top_db)
     return log_spec
 
 
@@ -181,7 +234,10 @@ def amplitude_to_db(
 
     Notes
     -----
-    Eq. D2: ``power_to_db(S**2, ref=ref**2, amin=amin**2, top_db=top_db)``.
+    Eq. D2: ``power_to_db(S**2, ref=ref**2, amin=amin**2, top_db=top_db)``. Where a square
+    would overflow (``|S|`` or ``ref`` above 1.3e154 in float64, 1.8e19 in float32) or
+    ``amin**2`` underflow to 0, the same quantity is computed in the log domain,
+    ``20 log10(max(amin, S)) - 20 log10(max(amin, ref))``, so the result stays finite.
 
     librosa equivalent: ``librosa.amplitude_to_db(S, ref=ref, amin=amin, top_db=top_db)``
     (identical).
@@ -192,15 +248,15 @@ def amplitude_to_db(
     >>> amplitude_to_db(np.array([1.0, 10.0, 0.1]))
     array([  0.,  20., -20.])
     """
-    S = np.asarray(S)
+    S = check_array("S", S)
     if S.dtype.kind == "c":
         warn("amplitude_to_db was given complex input; using its magnitude np.abs(S)")
         S = np.abs(S)
-    magnitude = _check_spectrogram(S)
-    amin = check_real_number("amin", amin, positive=True)
+    magnitude = check_spectrogram("S", S)
+    amin = _check_amin(amin, magnitude.dtype)
     if top_db is not None:
         top_db = check_real_number("top_db", top_db, nonnegative=True)
-    if per_channel:
+    if check_bool("per_channel", per_channel):
         return _per_channel(_amplitude_to_db, magnitude, ref=ref, amin=amin, top_db=top_db)
     return _amplitude_to_db(magnitude, ref=ref, amin=amin, top_db=top_db)
 
@@ -209,9 +265,24 @@ def _amplitude_to_db(
     magnitude: np.ndarray, *, ref: RefSpec, amin: float, top_db: float | None
 ) -> np.ndarray:
     ref_value = _ref_value(ref, magnitude)
-    return _power_to_db(
-        np.square(magnitude), ref=None, ref_value=ref_value**2, amin=amin**2, top_db=top_db
-    )
+    with np.errstate(over="ignore"):
+        power = np.square(magnitude)
+    ref_power = _ref_power(ref_value)
+    amin_power = amin**2  # a Python float, as librosa's amin**2: underflows to 0.0 quietly
+    if (
+        np.isfinite(power.max())
+        and np.all(np.isfinite(ref_power))
+        and power.dtype.type(amin_power) > 0
+    ):  # librosa's route, bit for bit: power_to_db(S**2, ref=ref**2, amin=amin**2)
+        return _power_to_db(power, ref=1.0, ref_value=ref_power, amin=amin_power, top_db=top_db)
+    # A square overflowed (|S| or ref beyond 1.3e154 in float64, 1.8e19 in float32) or amin**2
+    # underflowed: the same eq. D2 in the log domain, where nothing overflows.
+    log_spec = 20.0 * np.log10(np.maximum(amin, magnitude))
+    log_spec -= 20.0 * np.log10(np.maximum(amin, ref_value))
+    if top_db is not None:
+        with np.errstate(over="ignore"):
+            log_spec = np.maximum(log_spec, log_spec.max() - top_db)
+    return log_spec
 
 
 def db_to_power(S_db: np.ndarray, *, ref: float = 1.0) -> np.ndarray:
@@ -230,6 +301,12 @@ def db_to_power(S_db: np.ndarray, *, ref: float = 1.0) -> np.ndarray:
     -------
     np.ndarray [shape=S_db.shape]
 
+    Raises
+    ------
+    ParameterError
+        For NaN in ``S_db``, a value so large the power would be inf (``4000`` dB), or a bad
+        ``ref``. ``-inf`` dB is silence and gives 0.
+
     Notes
     -----
     librosa equivalent: ``librosa.db_to_power(S_db, ref=ref)`` (identical).
@@ -241,7 +318,35 @@ def db_to_power(S_db: np.ndarray, *, ref: float = 1.0) -> np.ndarray:
     array([  1.,  10., 100.])
     """
     ref = check_real_number("ref", ref, positive=True)
-    return ref * np.power(10.0, 0.1 * np.asarray(S_db))
+    S_db = _check_db(S_db)
+    with np.errstate(over="ignore"):
+        power = ref * np.power(10.0, 0.1 * S_db)
+    return _check_overflow(power, S_db, "db_to_power")
+
+
+def _check_db(S_db: Any) -> np.ndarray:
+    """dB values: real (integers to float64, float16 to float32), no NaN; -inf is silence."""
+    S_db = check_real_array("S_db", S_db)
+    with np.errstate(invalid="ignore"):
+        nan = np.isnan(S_db)
+    if nan.any():
+        index = first_true_index(nan)
+        raise ParameterError(f"S_db[{index}]=nan is not a level in dB")
+    return S_db
+
+
+def _check_overflow(out: np.ndarray, S_db: np.ndarray, what: str) -> np.ndarray:
+    """Refuse a result that overflowed to inf from a finite dB value (e.g. 4000 dB)."""
+    if out.size and not np.isfinite(out.max()):
+        overflow = np.isinf(out) & np.isfinite(S_db)
+        if overflow.any():
+            index = first_true_index(overflow)
+            largest = np.finfo(out.dtype).max
+            raise ParameterError(
+                f"S_db[{index}]={S_db[index]} dB is beyond {out.dtype}'s range in {what} "
+                f"(the result would be inf; the largest {out.dtype} is {largest:.3g})"
+            )
+    return out
 
 
 def db_to_amplitude(S_db: np.ndarray, *, ref: float = 1.0) -> np.ndarray:
@@ -269,4 +374,9 @@ def db_to_amplitude(S_db: np.ndarray, *, ref: float = 1.0) -> np.ndarray:
     array([ 1., 10.])
     """
     ref = check_real_number("ref", ref, positive=True)
-    return db_to_power(S_db, ref=ref**2) ** 0.5
+    if ref < 1e150:  # librosa's route, bit for bit: ref**2 cannot overflow
+        return db_to_power(S_db, ref=ref**2) ** 0.5
+    S_db = _check_db(S_db)
+    with np.errstate(over="ignore"):
+        amplitude = ref * np.power(10.0, 0.05 * S_db)
+    return _check_overflow(amplitude, S_db, "db_to_amplitude")

@@ -42,8 +42,8 @@ class AudioFormatError(ParameterError):
     >>> import io
     >>> from dsp.io.audio import load
     >>> try:
-    ...     load(io.BytesIO(b"OggS" + bytes(40)))
+    ...     load(io.BytesIO(b"RIFF" + bytes(4) + b"AVI " + bytes(40)))
     ... except AudioFormatError as err:
     ...     print(err)
-    not a RIFF/WAVE file: chunk id=b'OggS' at byte offset 0, expected b'RIFF'
+    not a RIFF/WAVE file: form type=b'AVI ' at byte offset 8, expected b'WAVE'
     """

@@ -12,19 +12,24 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive_int, check_real_number, check_sr, warn
+from ._memory import check_memory
+from ._validation import check_bool, check_positive_int, check_real_number, check_sr, warn
 from .errors import ParameterError
 from .mel import mel_frequencies
 from .spectrum import fft_frequencies
 
 __all__ = ["mel_filterbank"]
 
+#: Filters computed at once: the float64 temporaries of a block stay a few MiB, so the peak
+#: memory is the matrix itself (librosa's needs about three times the float64 matrix).
+_ROWS = 256
+
 
 def _check_norm(norm: Any) -> Any:
     if norm is None or (isinstance(norm, str) and norm == "slaney"):
         return norm
     if isinstance(norm, numbers.Real) and not isinstance(norm, bool):
-        if norm > 0:  # includes np.inf: the peak is 1
+        if float(norm) > 0:  # includes np.inf: the peak is 1
             return float(norm)
     raise ParameterError(f"norm={norm!r} must be 'slaney', None, or a number p > 0 (Lp norm)")
 
@@ -102,6 +107,7 @@ def mel_filterbank(
     sr = check_sr(sr)
     n_fft = check_positive_int("n_fft", n_fft)
     n_mels = check_positive_int("n_mels", n_mels)
+    htk = check_bool("htk", htk)
     fmin = check_real_number("fmin", fmin, nonnegative=True)
     nyquist = float(sr) / 2
     fmax = nyquist if fmax is None else check_real_number("fmax", fmax)
@@ -112,11 +118,16 @@ def mel_filterbank(
     norm = _check_norm(norm)
     try:
         dtype = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):
         raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from None
     if dtype.kind != "f":
         raise ParameterError(f"dtype={dtype} must be a floating-point type")
 
+    n_bins = 1 + n_fft // 2
+    check_memory(
+        f"n_mels={n_mels} with n_fft={n_fft}",
+        float(n_mels) * n_bins * dtype.itemsize + _ROWS * n_bins * 8.0 * 3,
+    )
     bin_hz = fft_frequencies(sr=sr, n_fft=n_fft)  # (n_bins,)
     edges = mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax, htk=htk)  # (n_mels + 2,)
     widths = np.diff(edges)
@@ -125,9 +136,12 @@ def mel_filterbank(
             f"fmin={fmin} and fmax={fmax} are too close for n_mels={n_mels}: band edges "
             "coincide (a triangle of zero width would divide by zero)"
         )
-    rising = (bin_hz - edges[:-2, None]) / widths[:-1, None]  # 0 at f_i, 1 at f_{i+1}
-    falling = (edges[2:, None] - bin_hz) / widths[1:, None]  # 1 at f_{i+1}, 0 at f_{i+2}
-    weights = np.maximum(0, np.minimum(rising, falling)).astype(dtype)
+    weights = np.empty((n_mels, n_bins), dtype=dtype)
+    for a in range(0, n_mels, _ROWS):  # in row blocks: float64 temporaries stay small
+        b = min(a + _ROWS, n_mels)
+        rising = (bin_hz - edges[a:b, None]) / widths[a:b, None]  # 0 at f_i, 1 at f_{i+1}
+        falling = (edges[a + 2 : b + 2, None] - bin_hz) / widths[a + 1 : b + 1, None]  # 1 .. 0
+        weights[a:b] = np.maximum(0, np.minimum(rising, falling))
 
     if norm == "slaney":
         weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]

@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive_int, check_real_number, first_true_index
+from ._memory import check_memory
+from ._validation import (
+    check_array,
+    check_bool,
+    check_positive_int,
+    check_real_number,
+    first_true_index,
+)
 from .errors import ParameterError
 
 __all__ = ["hz_to_mel", "mel_to_hz", "mel_frequencies"]
@@ -28,7 +35,7 @@ _LOGSTEP = np.log(6.4) / 27.0
 
 
 def _nonnegative(name: str, values: Any) -> np.ndarray:
-    arr = np.asarray(values)
+    arr = check_array(name, values)  # ragged lists and masked arrays: ParameterError
     if arr.dtype.kind not in "iuf" or arr.dtype == np.bool_:
         raise ParameterError(f"{name} must be real numbers, got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
@@ -83,7 +90,7 @@ def hz_to_mel(frequencies: Any, *, htk: bool = False) -> Any:
     999.9855371396244
     """
     f = _nonnegative("frequencies", frequencies)
-    if htk:
+    if check_bool("htk", htk):
         return _scalar_out(2595.0 * np.log10(1.0 + f / 700.0), f.ndim == 0)
     mels = f / _F_SP
     high = f >= _MIN_LOG_HZ
@@ -129,13 +136,22 @@ def mel_to_hz(mels: Any, *, htk: bool = False) -> Any:
     440.0
     """
     m = _nonnegative("mels", mels)
-    if htk:
-        return _scalar_out(700.0 * (10.0 ** (m / 2595.0) - 1.0), m.ndim == 0)
-    freqs = _F_SP * m
-    high = m >= _MIN_LOG_MEL
-    if high.any():
-        freqs = np.where(high, _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_MEL)), freqs)
-    return _scalar_out(np.asarray(freqs), m.ndim == 0)
+    with np.errstate(over="ignore"):  # checked below: a mel beyond the float range is refused
+        if check_bool("htk", htk):
+            freqs = 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+        else:
+            freqs = _F_SP * m
+            high = m >= _MIN_LOG_MEL
+            if high.any():
+                freqs = np.where(high, _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_MEL)), freqs)
+    freqs = np.asarray(freqs)
+    if not np.isfinite(freqs).all():
+        index = first_true_index(~np.isfinite(freqs)) if freqs.ndim else ()
+        where = f"mels[{index}]" if freqs.ndim else "mels"
+        raise ParameterError(
+            f"{where}={m[index]} is beyond the largest frequency {freqs.dtype} can hold"
+        )
+    return _scalar_out(freqs, m.ndim == 0)
 
 
 def mel_frequencies(
@@ -174,6 +190,7 @@ def mel_frequencies(
     array([   0.        ,  836.06267191, 2000.        ])
     """
     n_mels = check_positive_int("n_mels", n_mels)
+    check_memory(f"n_mels={n_mels}", 8.0 * 4 * n_mels)  # the mels, the Hz and temporaries
     fmin = check_real_number("fmin", fmin, nonnegative=True)
     fmax = check_real_number("fmax", fmax, nonnegative=True)
     if fmin > fmax:

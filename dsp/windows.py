@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive_int, check_real_number
+from ._memory import check_memory
+from ._validation import check_array, check_bool, check_positive_int, check_real_number
 from .errors import ParameterError
 
 __all__ = ["get_window", "WindowSpec"]
@@ -39,6 +40,7 @@ _COSINE_SUMS = {
     "nuttall": (0.3635819, 0.4891775, 0.1365995, 0.0106411),
 }
 
+# fmt: off
 _ALIASES = {
     "hann": "hann", "han": "hann", "hanning": "hann",
     "hamming": "hamming", "ham": "hamming", "hamm": "hamming",
@@ -53,6 +55,7 @@ _ALIASES = {
     "kaiser": "kaiser", "ksr": "kaiser",
     "gaussian": "gaussian", "gauss": "gaussian", "gss": "gaussian",
 }
+# fmt: on
 _NEEDS_PARAMETER = {"kaiser": "beta", "gaussian": "std"}
 
 
@@ -82,12 +85,44 @@ def _symmetric(name: str, m: int, param: float | None) -> np.ndarray:
         return np.concatenate([rise, rise[-2::-1]])
     if name == "bartlett":  # W4: zero at both ends
         return np.where(n <= (m - 1) / 2.0, 2.0 * n / (m - 1), 2.0 - 2.0 * n / (m - 1))
+    assert param is not None  # kaiser and gaussian always come with their parameter
     if name == "kaiser":  # W5: I0(beta sqrt(1 - (2n/(M-1) - 1)^2)) / I0(beta)
         alpha = (m - 1) / 2.0
-        return np.i0(param * np.sqrt(1 - ((n - alpha) / alpha) ** 2.0)) / np.i0(param)
+        x = param * np.sqrt(1 - ((n - alpha) / alpha) ** 2.0)
+        if abs(param) <= _I0_DIRECT_LIMIT:
+            return np.i0(x) / np.i0(param)
+        return np.exp(_log_i0(x) - _log_i0(abs(param)))  # I0(beta) is inf in float64
     # gaussian, W6: exp(-(n - (M-1)/2)^2 / (2 std^2))
     centred = n - (m - 1.0) / 2.0
-    return np.exp(-(centred**2) / (2 * param * param))
+    sig2 = 2 * param * param
+    if sig2 >= np.finfo(np.float64).tiny:
+        return np.exp(-(centred**2) / sig2)
+    # std below 1e-154: 2 std^2 underflows to 0 and 0/0 is NaN; the same formula, scaled first.
+    with np.errstate(over="ignore"):
+        return np.exp(-0.5 * (centred / param) ** 2)
+
+
+#: Up to this |beta|, ``np.i0(beta)`` is finite (it overflows just above 713) and the Kaiser
+#: window is the ratio of two I0 values, as scipy computes it.
+_I0_DIRECT_LIMIT = 700.0
+
+
+def _log_i0(x: np.ndarray | float) -> np.ndarray:
+    """``log(I0(x))`` for ``x >= 0`` without overflow.
+
+    Below :data:`_I0_DIRECT_LIMIT`, ``log(np.i0(x))``; above it the asymptotic series
+    ``I0(x) = e^x / sqrt(2 pi x) (1 + 1/(8x) + 9/(2 (8x)^2) + 225/(6 (8x)^3) + ...)``
+    (Abramowitz and Stegun 9.7.1), whose next term is below 1e-15 for x > 700.
+    """
+    x = np.abs(np.asarray(x, dtype=np.float64))
+    small = x <= _I0_DIRECT_LIMIT
+    out = np.empty_like(x)
+    out[small] = np.log(np.i0(x[small]))
+    big = x[~small]
+    inv = 0.125 / big  # 1 / (8x), written so that x near 1.8e308 cannot overflow
+    series = 1.0 + inv * (1.0 + inv * (9.0 / 2.0 + inv * (225.0 / 6.0 + inv * 11025.0 / 24.0)))
+    out[~small] = big - 0.5 * (np.log(2.0 * np.pi) + np.log(big)) + np.log(series)
+    return out
 
 
 def _parse(window: str | tuple) -> tuple[str, float | None]:
@@ -157,6 +192,8 @@ def get_window(window: WindowSpec, Nx: int, *, fftbins: bool = True) -> np.ndarr
     array([0. , 0.5, 1. , 0.5, 0. ])
     """
     Nx = check_positive_int("Nx", Nx)
+    fftbins = check_bool("fftbins", fftbins)
+    check_memory(f"Nx={Nx}", 3.0 * 8 * Nx)  # the window and two float64 temporaries
     if callable(window):
         return _check_samples(window(Nx), Nx, "window(Nx)")
     if isinstance(window, (str, tuple)):
@@ -173,12 +210,12 @@ def get_window(window: WindowSpec, Nx: int, *, fftbins: bool = True) -> np.ndarr
 
 
 def _check_samples(samples: Any, nx: int, what: str) -> np.ndarray:
-    if np.iscomplexobj(samples):
+    array = check_array(what, samples)
+    if array.dtype.kind == "c":
         raise ParameterError(f"{what} must be real, got complex values")
-    try:
-        w = np.asarray(samples, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ParameterError(f"{what} must give real numbers: {err}") from None
+    if array.dtype.kind not in "iuf":  # bool, str, bytes, object, datetime: not samples
+        raise ParameterError(f"{what} must give real numbers, got dtype {array.dtype}")
+    w = array.astype(np.float64)
     if w.shape != (nx,):
         raise ParameterError(f"{what} has shape {w.shape}, expected ({nx},) to match the length")
     if not np.isfinite(w).all():

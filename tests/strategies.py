@@ -15,6 +15,8 @@ EXACT_WINDOWS = ["hann", "hamming", "blackman", "boxcar", "rectangular", "triang
 PARAM_WINDOWS = ["kaiser", "gaussian"]
 PAD_MODES = ["constant", "edge", "linear_ramp", "reflect", "symmetric"]
 DTYPES = [np.float32, np.float64]
+#: STFT output types (``None``: librosa's default, complex64 for float32 audio).
+COMPLEX_DTYPES = [None, np.complex64, np.complex128]
 #: Sample rates: the usual ones and odd ones (odd sr exercises the rfftfreq bin grid).
 SAMPLE_RATES = [8000, 11025, 16000, 22050, 44100, 48000, 8001, 22051, 12345]
 
@@ -50,12 +52,15 @@ def window_specs(draw: st.DrawFn, exact_only: bool = False) -> object:
 
 
 @st.composite
-def stft_params(draw: st.DrawFn, exact_only: bool = True, max_n_fft: int = 1024) -> dict:
+def stft_params(
+    draw: st.DrawFn, exact_only: bool = True, max_n_fft: int = 1024, with_dtype: bool = False
+) -> dict:
     """Consistent STFT parameters and a signal.
 
     Odd and even ``n_fft``; ``win_length <= n_fft`` (or None); hops both smaller and larger
     than ``n_fft`` (or None: ``win_length // 4``, kept >= 1); centred or not with every pad mode;
-    float32 and float64; 1-D, 2-D and 3-D signals whose length is around ``n_fft``.
+    float32 and float64; 1-D, 2-D and 3-D signals whose length is around ``n_fft``. With
+    ``with_dtype``, also the output ``dtype`` (None, complex64 or complex128).
     """
     n_fft = draw(st.one_of(st.integers(4, max_n_fft), st.sampled_from([256, 511, 512, 1023])))
     n_fft = min(n_fft, max_n_fft)
@@ -72,7 +77,9 @@ def stft_params(draw: st.DrawFn, exact_only: bool = True, max_n_fft: int = 1024)
     dtype = draw(st.sampled_from(DTYPES))
     kind = draw(st.sampled_from(["noise", "noise", "sines", "impulses"]))
     seed = draw(st.integers(0, 2**32 - 1))
+    extra = {"dtype": draw(st.sampled_from(COMPLEX_DTYPES))} if with_dtype else {}
     return dict(
+        **extra,
         y=make_signal(seed, lead + (n,), dtype, kind),
         n_fft=n_fft,
         hop_length=hop_length,
@@ -86,7 +93,8 @@ def stft_params(draw: st.DrawFn, exact_only: bool = True, max_n_fft: int = 1024)
 @st.composite
 def mel_params(draw: st.DrawFn, max_n_fft: int = 2048, max_n_mels: int = 128) -> dict:
     """Consistent filterbank parameters: ``0 <= fmin < fmax <= sr/2``, both mel scales, every
-    norm (slaney, None, 1, 2, inf and other p > 0), odd and even ``n_fft``, odd sample rates."""
+    norm (slaney, None, 1, 2, inf and other p > 0), odd and even ``n_fft``, odd sample rates,
+    and the filterbank's ``dtype`` (float32 or float64)."""
     sr = draw(st.one_of(st.sampled_from(SAMPLE_RATES), st.integers(4000, 48000)))
     n_fft = draw(
         st.one_of(st.sampled_from([256, 512, 1024, 2048, 1023]), st.integers(32, max_n_fft))
@@ -107,4 +115,5 @@ def mel_params(draw: st.DrawFn, max_n_fft: int = 2048, max_n_mels: int = 128) ->
         fmax=fmax,
         htk=draw(st.booleans()),
         norm=norm,
+        dtype=draw(st.sampled_from(DTYPES)),
     )

@@ -2,7 +2,9 @@
 
 Oracles: soundfile (libsndfile) and scipy.io.wavfile read the same files the tests write, and
 ``librosa.load(path, sr=None)`` gives the bit-identical reference for mono mixdown, offset and
-duration. Every comparison is exact (``assert_array_equal``): the scaling is by powers of two.
+duration (``sr=None`` keeps the file's rate; the default ``sr=22050`` resamples, tested below
+and in ``test_resampling.py``). Every comparison is exact (``assert_array_equal``): the scaling
+is by powers of two.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def test_load_equals_soundfile(sf_files, sf_subtype, container, dtype):
     for channels in (1, 2, 10):
         path = sf_files[container, sf_subtype, channels]
         expected, expected_sr = sf.read(path, dtype=np.dtype(dtype).name, always_2d=False)
-        y, sr = load(path, mono=False, dtype=dtype)
+        y, sr = load(path, sr=None, mono=False, dtype=dtype)
         assert sr == expected_sr == SR
         assert y.dtype == dtype
         np.testing.assert_array_equal(y, expected.T, err_msg=f"{path=}")
@@ -97,23 +99,27 @@ def test_load_equals_scipy(sf_files, sf_subtype):
         expected = raw.astype(np.float64) / 2 ** (bits - 1)
     else:
         expected = raw.astype(np.float64)
-    y, _ = load(path, mono=False, dtype=np.float64)
+    y, _ = load(path, sr=None, mono=False, dtype=np.float64)
     np.testing.assert_array_equal(y, expected.T)
 
 
 @pytest.mark.parametrize(
     ("mono", "offset", "duration"),
-    [(True, 0.0, None), (False, 0.0, None), (True, 0.0101, 0.0333), (False, 0.05, 10.0),
-     (True, 0.0, 0.0), (True, N / SR, None)],
+    [
+        (True, 0.0, None),
+        (False, 0.0, None),
+        (True, 0.0101, 0.0333),
+        (False, 0.05, 10.0),
+        (True, 0.0, 0.0),
+        (True, N / SR, None),
+    ],
 )
 @pytest.mark.parametrize("channels", [1, 2, 10])
 def test_load_equals_librosa(sf_files, channels, mono, offset, duration):
     """Bit for bit, including the float32 mixdown of 10 channels (summation order matters)."""
     path = sf_files["WAV", "PCM_24", channels]
-    expected, expected_sr = librosa.load(
-        path, sr=None, mono=mono, offset=offset, duration=duration
-    )
-    y, sr = load(path, mono=mono, offset=offset, duration=duration)
+    expected, expected_sr = librosa.load(path, sr=None, mono=mono, offset=offset, duration=duration)
+    y, sr = load(path, sr=None, mono=mono, offset=offset, duration=duration)
     assert sr == expected_sr
     assert y.shape == expected.shape
     np.testing.assert_array_equal(y, expected)
@@ -135,15 +141,16 @@ class _CountingReader(io.BytesIO):
         return count
 
 
-#: Header bytes the parser may read: RIFF header + chunk headers + the fmt payload (<= 64).
-HEADER_READ_BOUND = 12 + 8 + 64 + 8
+#: Header bytes the parser may read: the 64-byte format sniff, RIFF header + chunk headers + the
+#: fmt payload (<= 64).
+HEADER_READ_BOUND = 64 + 12 + 8 + 64 + 8
 
 
 def test_offset_and_duration_read_only_the_needed_bytes(tmp_path):
     path = tmp_path / "long.wav"
     write_wav(path, np.zeros((2, 10 * SR), dtype=np.float32), SR, subtype="pcm16")
     reader = _CountingReader(path.read_bytes())
-    y, _ = load(reader, mono=False, offset=5.0, duration=0.1)
+    y, _ = load(reader, sr=None, mono=False, offset=5.0, duration=0.1)
     needed = y.shape[1] * 2 * 2
     assert y.shape == (2, 800)
     assert needed <= reader.bytes_read <= needed + HEADER_READ_BOUND
@@ -165,15 +172,24 @@ def test_unknown_chunks_and_pad_bytes_are_skipped(tmp_path):
     fmt = struct.pack("<4sIHHIIHH", b"fmt ", 16, 1, 1, SR, SR, 1, 8)
     body = (
         b"WAVE"
-        + b"JUNK" + struct.pack("<I", 3) + b"abc\0"
+        + b"JUNK"
+        + struct.pack("<I", 3)
+        + b"abc\0"
         + fmt
-        + b"LIST" + struct.pack("<I", 4) + b"INFO"
-        + b"data" + struct.pack("<I", 7) + samples + b"\0"
-        + b"cue " + struct.pack("<I", 4) + bytes(4)
+        + b"LIST"
+        + struct.pack("<I", 4)
+        + b"INFO"
+        + b"data"
+        + struct.pack("<I", 7)
+        + samples
+        + b"\0"
+        + b"cue "
+        + struct.pack("<I", 4)
+        + bytes(4)
     )
     path = tmp_path / "chunks.wav"
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
-    y, _ = load(path)
+    y, _ = load(path, sr=None)
     np.testing.assert_array_equal(y, (np.arange(7) - 128) / 128)
     np.testing.assert_array_equal(y, sf.read(path, dtype="float32")[0])
 
@@ -184,22 +200,28 @@ def test_trailing_partial_frame_is_ignored_like_soundfile(tmp_path):
     data = bytearray(path.read_bytes())
     struct.pack_into("<I", data, 40, 5 * 4 - 1)  # data size: 4 frames and 3 bytes
     path.write_bytes(bytes(data))
-    y, _ = load(path, mono=False)
+    y, _ = load(path, sr=None, mono=False)
     assert y.shape == (2, 4) == sf.read(path)[0].T.shape
 
 
-def test_sr_other_than_the_files_rate_is_refused(tmp_path):
+def test_default_sr_resamples_like_librosa_load(tmp_path):
+    """librosa.load's default: 22050 Hz through soxr's HQ preset, sample for sample."""
     path = tmp_path / "r.wav"
-    write_wav(path, np.zeros(100), SR)
+    write_wav(path, np.random.default_rng(3).uniform(-0.5, 0.5, (2, 3001)), SR, subtype="pcm16")
+    expected, expected_sr = librosa.load(path)
+    y, sr = load(path)
+    assert sr == expected_sr == 22050
+    np.testing.assert_array_equal(y, expected)
+    y_hq, _ = load(path, res_type="soxr_hq", mono=False, dtype=np.float64)
+    np.testing.assert_array_equal(y_hq, librosa.load(path, mono=False, dtype=np.float64)[0])
     assert load(path, sr=SR)[1] == SR
-    with pytest.raises(ParameterError, match=r"sr=22050 differs .* resampling is not supported"):
-        load(path, sr=22050)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
         ({"sr": 0}, r"sr=0 must be positive"),
+        ({"res_type": "kaiser_best"}, r"res_type='kaiser_best' is not supported"),
         ({"mono": "yes"}, r"mono='yes' must be True or False"),
         ({"offset": -1.0}, r"offset=-1.0 must be non-negative"),
         ({"offset": 1.0}, r"offset=1.0 s \(frame 8000\) is past the end"),
@@ -212,12 +234,12 @@ def test_load_argument_errors(tmp_path, kwargs, match):
     path = tmp_path / "a.wav"
     write_wav(path, np.zeros(100), SR)
     with pytest.raises(ParameterError, match=match):
-        load(path, **kwargs)
+        load(path, **{"sr": None, **kwargs})
 
 
 def test_missing_file_is_an_oserror(tmp_path):
     with pytest.raises(FileNotFoundError):
-        load(tmp_path / "missing.wav")
+        load(tmp_path / "missing.wav", sr=None)
 
 
 @pytest.mark.parametrize("subtype", SUBTYPES)
@@ -235,7 +257,7 @@ def test_write_wav_round_trip_on_the_grid(tmp_path, subtype, channels):
     y = y[0] if channels == 1 else y
     path = tmp_path / f"{subtype}.wav"
     write_wav(path, y, SR, subtype=subtype)
-    back, sr = load(path, mono=False, dtype=np.float64)
+    back, sr = load(path, sr=None, mono=False, dtype=np.float64)
     assert sr == SR
     np.testing.assert_array_equal(back, y)
     np.testing.assert_array_equal(sf.read(path, always_2d=False)[0].T, y)
@@ -248,7 +270,7 @@ def test_write_wav_rounds_half_to_even_and_clips_with_a_warning(tmp_path, subtyp
     y = np.array([0.5 * step, 1.5 * step, 2.0, -3.0])
     with pytest.warns(DspWarning, match=rf"2 samples outside \[-1, 1\) were clipped .*{subtype}"):
         write_wav(tmp_path / "c.wav", y, SR, subtype=subtype)
-    back, _ = load(tmp_path / "c.wav", dtype=np.float64)
+    back, _ = load(tmp_path / "c.wav", sr=None, dtype=np.float64)
     np.testing.assert_array_equal(back, [0.0, 2 * step, 1 - step, -1.0])
 
 
@@ -256,7 +278,7 @@ def test_write_wav_replaces_atomically_and_keeps_umask_permissions(tmp_path):
     path = tmp_path / "x.wav"
     write_wav(path, np.zeros(10), SR)
     write_wav(path, np.ones(20) * 0.5, SR)
-    assert load(path)[0].shape == (20,)
+    assert load(path, sr=None)[0].shape == (20,)
     assert sorted(os.listdir(tmp_path)) == ["x.wav"]
     umask = os.umask(0)
     os.umask(umask)
@@ -310,7 +332,7 @@ def test_mixdown_of_infinite_float_samples_is_quiet(tmp_path):
     path.write_bytes(bytes(data))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        y, _ = load(path)
+        y, _ = load(path, sr=None)
     with np.errstate(all="ignore"):
         expected = np.mean(sf.read(path, dtype="float32")[0].T, axis=0)
     assert np.isnan(y[0]) and np.isinf(y[1]) and y[2] == 0

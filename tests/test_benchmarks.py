@@ -1,4 +1,8 @@
-"""The benchmark code runs on tiny inputs and writes a report (no timing is asserted)."""
+"""The benchmark code runs on tiny inputs and writes a report (no timing is asserted).
+
+Marked ``bench``: the default ``python -m pytest`` deselects these (they start fresh processes
+and take about a minute); ``.ci/run`` runs them with ``python -m pytest -m bench``.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from benchmarks import __main__ as entry  # noqa: E402
 from benchmarks import _common, design, memory, report, startup, timing  # noqa: E402
 from benchmarks.cases import cases  # noqa: E402
 
+pytestmark = pytest.mark.bench
+
 TINY = {"tiny": 0.5}
 
 
@@ -30,8 +36,9 @@ def test_every_case_runs_and_meets_its_contract():
 
 
 def test_paired_timing_and_deviation_rows():
-    rows = timing.run_timing(TINY, {"tiny": 1}, only=["stft", "melspectrogram"],
-                             log=open("/dev/null", "w"))
+    rows = timing.run_timing(
+        TINY, {"tiny": 1}, only=["stft", "melspectrogram"], log=open("/dev/null", "w")
+    )
     assert [r["case"] for r in rows] == ["stft", "melspectrogram"]
     assert all(r["identical"] and r["ratio"] > 0 and r["lo"] <= r["hi"] for r in rows)
 
@@ -58,25 +65,70 @@ def test_design_measurements_and_report(tmp_path):
         "floor": design.fft_floor(seconds=1.0, runs=1),
     }
     y = _common.signal(0.5)
-    timing_rows = [dict(length="10 min", case=c.name, ours_label=c.ours_label,
-                        contract=c.contract, ours=0.1, ref=0.3, ratio=0.3, lo=0.2, hi=0.4,
-                        runs=1, **_common.deviation(c.ours(c.prepare(y)), c.ref(c.prepare(y))))
-                   for c in cases()]
-    memory_rows = [dict(length="60 min", case="melspectrogram", ours=100.0, ref=1900.0,
-                        out_bytes=100, ref_out_bytes=100, exact_reset=True)]
-    startup_rows = [dict(name=name, wall=0.1, wall_lo=0.1, wall_hi=0.1, rss=2**25,
-                         wall_ratio=1.2, rss_ratio=1.3, repeats=1) for name in startup.COMMANDS]
-    text = report.render(_common.machine(), timing_rows, memory_rows, startup_rows, results,
-                         "python -m benchmarks")
-    for heading in ("## Machine", "## Targets", "## Time and deviation", "## Peak memory",
-                    "## Time to first result", "## Why the engine"):
+    timing_rows = [
+        dict(
+            length="10 min",
+            case=c.name,
+            ours_label=c.ours_label,
+            contract=c.contract,
+            ours=0.1,
+            ref=0.3,
+            ratio=0.3,
+            lo=0.2,
+            hi=0.4,
+            runs=1,
+            **_common.deviation(c.ours(c.prepare(y)), c.ref(c.prepare(y))),
+        )
+        for c in cases()
+    ]
+    memory_rows = [
+        dict(
+            length="60 min",
+            case="melspectrogram",
+            ours=100.0,
+            ref=1900.0,
+            out_bytes=100,
+            ref_out_bytes=100,
+            exact_reset=True,
+        )
+    ]
+    startup_rows = [
+        dict(
+            name=name,
+            wall=0.1,
+            wall_lo=0.1,
+            wall_hi=0.1,
+            rss=2**25,
+            wall_ratio=1.2,
+            rss_ratio=1.3,
+            repeats=1,
+        )
+        for name in startup.COMMANDS
+    ]
+    text = report.render(
+        _common.machine(), timing_rows, memory_rows, startup_rows, results, "python -m benchmarks"
+    )
+    for heading in (
+        "## Machine",
+        "## Targets",
+        "## Time and deviation",
+        "## Peak memory",
+        "## Time to first result",
+        "## Why the engine",
+    ):
         assert heading in text
     assert text.count("**met**") == 6  # the invented numbers meet every target
 
 
 def test_command_line_writes_the_report(tmp_path, monkeypatch):
-    fake = dict(machine={"CPU": "test"}, timing=[], memory=[], startup=[], design={},
-                command="python -m benchmarks --quick")
+    fake = dict(
+        machine={"CPU": "test"},
+        timing=[],
+        memory=[],
+        startup=[],
+        design={},
+        command="python -m benchmarks --quick",
+    )
     calls = []
     monkeypatch.setattr(entry, "run_all", lambda **kw: calls.append(kw) or fake)
     out = tmp_path / "RESULTS.md"

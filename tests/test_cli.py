@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import librosa
@@ -34,7 +35,10 @@ TIMEOUT_S = 120
 def run(*args: str | os.PathLike[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "dsp", *map(str, args)],
-        capture_output=True, text=True, timeout=TIMEOUT_S, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        cwd=cwd,
     )
 
 
@@ -71,7 +75,7 @@ def test_mel_on_every_supported_format_equals_librosa(tmp_path, sf_subtype, cont
     y = np.random.default_rng(1).uniform(-0.9, 0.9, (3000, 2))
     sf.write(path, y, 16000, sf_subtype, format=container)
     assert main(["mel", str(path), "-o", str(tmp_path / "out.npy")]) == 0
-    y_ref, sr = librosa.load(path, sr=None)
+    y_ref, sr = librosa.load(path)  # 16 kHz resampled to 22050 Hz by both (soxr_hq)
     expected = librosa.power_to_db(librosa.feature.melspectrogram(y=y_ref, sr=sr), ref=np.max)
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), expected)
 
@@ -79,16 +83,59 @@ def test_mel_on_every_supported_format_equals_librosa(tmp_path, sf_subtype, cont
 def test_mel_every_option_equals_librosa(stereo_wav, tmp_path):
     out = tmp_path / "mel.npy"
     done = run(
-        "mel", stereo_wav, "-o", out, "--channel", "1", "--offset", "0.25", "--duration", "1",
-        "--n-fft", "1024", "--hop-length", "300", "--win-length", "800", "--window", "hamming",
-        "--no-center", "--n-mels", "40", "--fmin", "50", "--fmax", "8000", "--htk",
-        "--norm", "none", "--power", "1", "--ref", "0.5", "--amin", "1e-4", "--top-db", "none",
+        "mel",
+        stereo_wav,
+        "-o",
+        out,
+        "--channel",
+        "1",
+        "--offset",
+        "0.25",
+        "--duration",
+        "1",
+        "--n-fft",
+        "1024",
+        "--hop-length",
+        "300",
+        "--win-length",
+        "800",
+        "--window",
+        "hamming",
+        "--no-center",
+        "--n-mels",
+        "40",
+        "--fmin",
+        "50",
+        "--fmax",
+        "8000",
+        "--htk",
+        "--norm",
+        "none",
+        "--power",
+        "1",
+        "--ref",
+        "0.5",
+        "--amin",
+        "1e-4",
+        "--top-db",
+        "none",
     )
     assert done.returncode == 0, done.stderr
     y, sr = librosa.load(stereo_wav, sr=None, mono=False, offset=0.25, duration=1.0)
     S = librosa.feature.melspectrogram(
-        y=y[1], sr=sr, n_fft=1024, hop_length=300, win_length=800, window="hamming",
-        center=False, n_mels=40, fmin=50.0, fmax=8000.0, htk=True, norm=None, power=1.0,
+        y=y[1],
+        sr=sr,
+        n_fft=1024,
+        hop_length=300,
+        win_length=800,
+        window="hamming",
+        center=False,
+        n_mels=40,
+        fmin=50.0,
+        fmax=8000.0,
+        htk=True,
+        norm=None,
+        power=1.0,
     )
     expected = librosa.amplitude_to_db(S, ref=0.5, amin=1e-4, top_db=None)
     np.testing.assert_array_equal(np.load(out), expected)
@@ -111,18 +158,49 @@ def test_stft_npy_and_window_parameter_equal_librosa(stereo_wav, tmp_path):
 
 def test_png_decodes_and_inverts_to_the_db_array(stereo_wav, tmp_path):
     png, npy = tmp_path / "mel.png", tmp_path / "mel.npy"
-    assert run("mel", stereo_wav, "-o", png, "--colormap", "gray").returncode == 0
+    assert run("mel", stereo_wav, "-o", png, "--colormap", "gray", "--bare").returncode == 0
     assert main(["mel", str(stereo_wav), "-o", str(npy)]) == 0
     S_db = np.load(npy)
     with Image.open(png) as picture:
         assert picture.mode == "L"
         pixels = np.asarray(picture)
-    assert pixels.shape == (128 * 4, 65 * 8)  # zoomed to >= 400 x 800 px, 8x at most
-    levels = pixels[::4, ::8][::-1]  # undo the zoom and the flip (low frequencies at the bottom)
+    assert pixels.shape == (128, 65)  # --bare: one pixel per band and frame
+    levels = pixels[::-1]  # undo the flip (low frequencies at the bottom)
     vmin, vmax = db_limits(S_db)
     np.testing.assert_array_equal(levels, db_to_uint8(S_db, vmin=vmin, vmax=vmax))
     half_level = (vmax - vmin) / 510
     assert np.abs(uint8_to_db(levels, vmin=vmin, vmax=vmax) - S_db).max() <= half_level + 1e-4
+
+
+def test_figures_have_a_fixed_size_and_say_what_they_show(stereo_wav, tmp_path):
+    """PNG and SVG figures (dsp.specshow, tested in tests/test_viz_*.py) from the command."""
+    done = run("mel", stereo_wav, "-o", tmp_path / "m.svg", "--width", "400", "--height", "160")
+    assert done.returncode == 0, done.stderr
+    assert "figure" in done.stdout and "plot 400 x 160" in done.stdout
+    root = ET.parse(tmp_path / "m.svg").getroot()
+    text = {e.get("class"): e.text for e in root.iter() if e.get("class")}
+    title = " ".join(e.text for e in root.iter() if e.get("class") == "title")  # wrapped
+    assert "stereo.wav: mel spectrogram, 128 bands" in title
+    assert text["colorbar-label"] == "dB (re max)" and text["x-label"] == "Time (s)"
+    assert run("stft", stereo_wav, "-o", tmp_path / "s.png", "--y-axis", "log").returncode == 0
+    with Image.open(tmp_path / "s.png") as picture:
+        assert picture.mode == "RGB" and 1200 < picture.size[0] < 1600
+
+
+def test_a_long_file_is_pooled_into_a_fixed_width(tmp_path):
+    path = tmp_path / "long.wav"
+    write_wav(path, np.zeros(SR * 150, dtype=np.float32), SR)  # 150 s, 6460 frames
+    done = run("mel", path, "-o", tmp_path / "long.svg", "--width", "600")
+    assert done.returncode == 0, done.stderr
+    assert "6460 frames" in done.stdout and "10.8 frames per pixel column" in done.stdout
+    root = ET.parse(tmp_path / "long.svg").getroot()
+    assert int(root.get("width")) < 900  # the title wraps instead of widening the figure
+    title = " ".join(e.text for e in root.iter() if e.get("class") == "title")
+    assert "(6460 frames, max of 10-11 per pixel column)" in title
+    labels = [e.text for e in root.iter() if e.get("class") == "x-tick-label"]
+    seconds = [int(m) * 60 + int(ss) for m, ss in (label.split(":") for label in labels)]
+    assert seconds[0] == 0 and seconds[-1] <= 150 and len(set(np.diff(seconds))) == 1
+    assert seconds[1] % 10 == 0 and len(seconds) >= 4  # whole clock steps, m:ss
 
 
 def test_info(stereo_wav):
@@ -140,16 +218,17 @@ def test_demo_writes_everything_it_promises(tmp_path):
     assert sorted(os.listdir(out)) == names
     for name in names:
         assert f"{out / name}" in done.stdout
-    assert "(1, 128, 259)" in done.stdout and "1036 x 512 px" in done.stdout
+    assert "(1, 128, 259)" in done.stdout and "px figure" in done.stdout
     y, sr = load(out / "example.wav")
     np.testing.assert_array_equal(y, example_audio()[0])
     cnn = np.load(out / "example_cnn_input.npy")
     mel = dsp.power_to_db(dsp.melspectrogram(y=y, sr=sr), ref=np.max)
     np.testing.assert_array_equal(cnn, dsp.to_cnn_input(mel))
     assert cnn.flags.c_contiguous and cnn.dtype == np.float32
-    for name, size in (("example_mel.png", (1036, 512)), ("example_stft.png", (1036, 1025))):
-        with Image.open(out / name) as picture:
-            assert (picture.mode, picture.size) == ("RGB", size)
+    for name in ("example_mel.png", "example_stft.png"):
+        with Image.open(out / name) as picture:  # a 1200 x 480 plot with axes around it
+            assert picture.mode == "RGB"
+            assert 1200 < picture.size[0] < 1600 and 480 < picture.size[1] < 700
 
 
 def test_demo_default_directory_and_console_script(tmp_path):
@@ -166,9 +245,31 @@ def test_demo_default_directory_and_console_script(tmp_path):
 def test_help_explains_every_option():
     done = run("mel", "--help")
     assert done.returncode == 0
-    for option in ("--n-fft", "--hop-length", "--win-length", "--window", "--n-mels", "--fmin",
-                   "--fmax", "--htk", "--norm", "--power", "--top-db", "--ref", "--channel",
-                   "--amin", "--center", "--pad-mode", "--offset", "--duration", "--colormap"):
+    for option in (
+        "--n-fft",
+        "--hop-length",
+        "--win-length",
+        "--window",
+        "--n-mels",
+        "--fmin",
+        "--fmax",
+        "--htk",
+        "--norm",
+        "--power",
+        "--top-db",
+        "--ref",
+        "--channel",
+        "--amin",
+        "--center",
+        "--pad-mode",
+        "--offset",
+        "--duration",
+        "--colormap",
+        "--bare",
+        "--width",
+        "--height",
+        "--title",
+    ):
         assert option in done.stdout
     assert all(run(cmd, "--help").returncode == 0 for cmd in ("stft", "info", "demo"))
 
@@ -182,28 +283,34 @@ def test_warnings_are_one_line_and_do_not_fail(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def _mulaw(path: Path) -> Path:
+def _adpcm(path: Path) -> Path:
     buffer = io.BytesIO()
-    sf.write(buffer, np.zeros(100), SR, "ULAW", format="WAV")
+    sf.write(buffer, np.zeros(100), SR, "IMA_ADPCM", format="WAV")
     path.write_bytes(buffer.getvalue())
     return path
 
 
 BAD = [
     ("missing file", ["mel", "{dir}/nope.wav", "-o", "{out}.png"], r"No such file or directory"),
-    ("mu-law", ["mel", "{mulaw}", "-o", "{out}.png"], r"tag=0x0007 \(mu-law\) at byte offset 20"),
-    ("not a wav", ["stft", "{text}", "-o", "{out}.npy"], r"not a RIFF/WAVE file: chunk id=b'hell'"),
-    ("extension", ["mel", "{wav}", "-o", "{out}.jpg"], r"--output .* must end in .png or .npy"),
+    ("ADPCM", ["mel", "{adpcm}", "-o", "{out}.png"], r"tag=0x0011 \(IMA ADPCM\) at byte offset 20"),
+    ("not a wav", ["stft", "{text}", "-o", "{out}.npy"], r"sound file .* with b'hell'"),
+    ("extension", ["mel", "{wav}", "-o", "{out}.jpg"], r"--output .* must end in .png, .svg"),
     ("usage", ["mel", "{wav}", "-o", "{out}.png", "--n-fft", "big"], r"invalid int value: 'big'"),
     ("no -o", ["mel", "{wav}"], r"the following arguments are required: -o/--output"),
     ("library", ["mel", "{wav}", "-o", "{out}.png", "--n-fft", "0"], r"n_fft=0 must be a posit"),
-    ("channel", ["mel", "{wav}", "-o", "{out}.npy", "--channel", "2"], r"--channel 2: the file "
-     r"has 2 channel\(s\), numbered 0 to 1"),
+    (
+        "channel",
+        ["mel", "{wav}", "-o", "{out}.npy", "--channel", "2"],
+        r"--channel 2: the file "
+        r"has 2 channel\(s\), numbered 0 to 1",
+    ),
     ("power", ["mel", "{wav}", "-o", "{out}.npy", "--power", "3"], r"--power 3.0: must be 2"),
     ("window", ["stft", "{wav}", "-o", "{out}.png", "--window", "nonsense"], r"nonsense"),
     ("offset", ["stft", "{wav}", "-o", "{out}.png", "--offset", "9"], r"offset=9.0 s .* past"),
-    ("out dir", ["mel", "{wav}", "-o", "{dir}/no/such/dir/x.png"], r"No such file or directory"),
+    ("out dir", ["mel", "{wav}", "-o", "{dir}/no/such/dir/x.png"], r"folder .*/no. does not"),
     ("command", ["spectrogram", "{wav}"], r"invalid choice: 'spectrogram'"),
+    ("bare svg", ["mel", "{wav}", "-o", "{out}.svg", "--bare"], r"--bare writes a PNG raster"),
+    ("width", ["mel", "{wav}", "-o", "{out}.png", "--width", "9"], r"9 px must be between 16"),
     ("no command", [], r"the following arguments are required: COMMAND"),
 ]
 
@@ -212,8 +319,13 @@ BAD = [
 def test_bad_usage_and_bad_input_exit_2_with_one_line(stereo_wav, tmp_path, argv, match):
     text = tmp_path / "hello.wav"
     text.write_text("hello, this is not audio")
-    names = {"dir": tmp_path, "out": tmp_path / "out", "wav": stereo_wav, "text": text,
-             "mulaw": _mulaw(tmp_path / "mulaw.wav")}
+    names = {
+        "dir": tmp_path,
+        "out": tmp_path / "out",
+        "wav": stereo_wav,
+        "text": text,
+        "adpcm": _adpcm(tmp_path / "adpcm.wav"),
+    }
     before = sorted(os.listdir(tmp_path))
     done = run(*[arg.format(**names) for arg in argv])
     assert done.returncode == 2, done

@@ -51,6 +51,51 @@ def test_amplitude_to_db_identical_to_librosa(S, ref, amin, top_db):
     np.testing.assert_array_equal(ours, theirs)
 
 
+# Regression (compatibility matrix, numpy 1.23.2): the reference term must be computed in the
+# dtype librosa computes it in, which NumPy's casting rules pick from the reference's type.
+# NumPy 1.x squares a float32 scalar ``np.max(S)`` in float64 (value-based casting), NumPy 2 in
+# float32; a NumPy float32 number as ``ref`` keeps the reference term in float32 on NumPy 2.
+# S=0.8114101 (float32) with ref=np.max gave -1.19e-7 dB instead of librosa's 0.0 on 1.23.2.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        np.max,
+        np.median,
+        np.mean,
+        lambda S: np.max(S, axis=-1, keepdims=True),
+        lambda S: np.median(S, axis=-2, keepdims=True),
+        lambda S: float(np.max(S)),
+        np.float32(0.8114101),
+        np.float64(0.8114101),
+        0.8114101,
+        3,
+    ],
+    ids=[
+        "max",
+        "median",
+        "mean",
+        "max-keepdims",
+        "median-keepdims",
+        "python-float-max",
+        "np.float32",
+        "np.float64",
+        "float",
+        "int",
+    ],
+)
+@pytest.mark.parametrize("func", ["power_to_db", "amplitude_to_db"])
+def test_reference_dtype_identical_to_librosa(func, ref, dtype):
+    rng = np.random.default_rng(7)
+    cases = [np.array([[0.8114101]]), 10.0 ** rng.uniform(-4.0, 2.0, size=(40, 3, 5))]
+    for S in (S.astype(dtype) for S in cases):
+        for S_case in (S, S[..., :1, :]):  # the whole batch, and one frequency row
+            ours = getattr(dsp, func)(S_case, ref=ref)
+            theirs = getattr(librosa, func)(S_case, ref=ref)
+            assert ours.dtype == theirs.dtype == S.dtype
+            np.testing.assert_array_equal(ours, theirs)
+
+
 @given(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=30), st.floats(1e-3, 1e3))
 def test_power_to_db_scalar_formula(values, ref):
     S = np.array(values)
@@ -206,3 +251,109 @@ def test_no_warning_for_plain_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dsp.power_to_db(np.ones((2, 2)), ref=np.max)
+
+
+# --- hardening (issue 9): numerics that used to go silently wrong ----------------------------
+
+
+def test_integer_magnitudes_are_computed_in_float():
+    # int16 200 squared in int16 wraps to -25536; the definition is 20 log10(200) = 46.02 dB.
+    S = np.array([200, 0, 32767], dtype=np.int16)
+    expected = [20 * math.log10(200), 20 * math.log10(1e-5), 20 * math.log10(32767)]
+    out = dsp.amplitude_to_db(S, top_db=None)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, expected, rtol=0, atol=64 * EPS64 * 100)
+    small = np.array([200, 0, 255])  # representable in every integer type below
+    for dtype in (np.uint8, np.int32, np.int64, np.uint64):
+        np.testing.assert_array_equal(
+            dsp.power_to_db(small.astype(dtype)), dsp.power_to_db(small.astype(np.float64))
+        )
+
+
+@pytest.mark.parametrize("convert", [dsp.power_to_db, dsp.amplitude_to_db])
+def test_float16_is_computed_in_float32(convert):
+    S = np.array([[0.0, 1e-3, 1.0, 200.0, 60000.0]], dtype=np.float16)
+    out = convert(S, ref=np.max, top_db=None)
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    np.testing.assert_array_equal(out, convert(S.astype(np.float32), ref=np.max, top_db=None))
+
+
+def test_huge_ref_and_tiny_amin_stay_finite():
+    S = np.array([200.0, 0.0])
+    out = dsp.amplitude_to_db(S, ref=1e200, top_db=None)  # ref**2 overflows float64
+    np.testing.assert_allclose(out, [20 * math.log10(200) - 4000, -100 - 4000], rtol=1e-14)
+    out = dsp.amplitude_to_db(S, amin=1e-200, top_db=None)  # amin**2 underflows to 0
+    np.testing.assert_allclose(out, [20 * math.log10(200), -4000], rtol=1e-14)
+    np.testing.assert_allclose(dsp.power_to_db(S, ref=1e200, top_db=None)[0], 23.0103 - 2000, 1e-6)
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float64, 1e200), (np.float32, 1e20)])
+def test_amplitude_whose_square_overflows(dtype, big):
+    S = np.array([big, 1.0], dtype=dtype)
+    out = dsp.amplitude_to_db(S, top_db=None)
+    assert out.dtype == dtype and np.isfinite(out).all()
+    np.testing.assert_allclose(out, [20 * math.log10(float(dtype(big))), 0.0], rtol=1e-6)
+
+
+def test_amin_that_is_zero_in_the_dtype_is_refused():
+    with pytest.raises(ParameterError, match=r"amin=1e-50 does not fit in float32"):
+        dsp.power_to_db(np.ones(3, dtype=np.float32), amin=1e-50)
+    with pytest.raises(ParameterError, match=r"amin=1e\+200 does not fit in float32"):
+        dsp.power_to_db(np.ones(3, dtype=np.float32), amin=1e200)
+
+
+@pytest.mark.parametrize("convert", [dsp.power_to_db, dsp.amplitude_to_db])
+def test_masked_array_is_refused(convert):
+    S = np.ma.masked_array([1.0, np.nan, 4.0], mask=[False, True, False])
+    with pytest.raises(ParameterError, match=r"S is a numpy masked array.*S.filled"):
+        convert(S)
+
+
+@pytest.mark.parametrize(
+    "ref, message",
+    [
+        (lambda S: np.inf, r"ref\(S\)=inf must be non-negative and finite"),
+        (lambda S: None, r"ref\(S\)=None must be a real number >= 0"),
+        (lambda S: "loud", r"ref\(S\)='loud' must be a real number >= 0"),
+        (lambda S: np.ones(7), r"ref\(S\) \(shape \(7,\)\) does not broadcast to S.shape=\(3, 4\)"),
+        (lambda S: -1.0, r"ref\(S\)=-1.0 must be non-negative and finite"),
+        (lambda S: np.array([]), r"must be a real number >= 0"),
+    ],
+)
+def test_ref_callable_must_return_a_level(ref, message):
+    with pytest.raises(ParameterError, match=message):
+        dsp.power_to_db(np.ones((3, 4)), ref=ref)
+    with pytest.raises(ParameterError, match=message):
+        dsp.amplitude_to_db(np.ones((3, 4)), ref=ref)
+
+
+def test_ref_callable_returning_a_broadcastable_array():
+    S = np.array([[1.0, 10.0], [100.0, 1000.0]])
+    out = dsp.power_to_db(S, ref=lambda S: S.max(axis=-1, keepdims=True), top_db=None)
+    np.testing.assert_allclose(out, [[-10.0, 0.0], [-10.0, 0.0]], atol=1e-12)
+
+
+@pytest.mark.parametrize("flag", ["no", "False", 1, 0, None, np.array([True])])
+def test_per_channel_must_be_a_bool(flag):
+    with pytest.raises(ParameterError, match=r"per_channel=.* must be True or False"):
+        dsp.power_to_db(np.ones((2, 3, 4)), per_channel=flag)
+
+
+def test_db_to_power_beyond_the_float_range_is_refused():
+    with pytest.raises(ParameterError, match=r"S_db\[1\]=4000.0 dB is beyond float64's range"):
+        dsp.db_to_power(np.array([0.0, 4000.0]))
+    with pytest.raises(ParameterError, match=r"S_db\[0\]=400.0 dB is beyond float32's range"):
+        dsp.db_to_power(np.array([400.0], dtype=np.float32))
+    with pytest.raises(ParameterError, match=r"S_db\[1\]=nan is not a level"):
+        dsp.db_to_amplitude(np.array([0.0, np.nan]))
+    np.testing.assert_array_equal(dsp.db_to_power(np.array([-np.inf, 0.0])), [0.0, 1.0])
+
+
+def test_db_to_amplitude_with_a_huge_ref():
+    out = dsp.db_to_amplitude(np.array([0.0, 20.0]), ref=1e200)  # ref**2 would overflow
+    np.testing.assert_allclose(out, [1e200, 1e201], rtol=1e-14)
+
+
+def test_integer_and_float16_decibels():
+    np.testing.assert_array_equal(dsp.db_to_power(np.array([0, 10], dtype=np.int8)), [1.0, 10.0])
+    assert dsp.db_to_power(np.array([10.0], dtype=np.float16)).dtype == np.float32

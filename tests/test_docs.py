@@ -29,8 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
 # The pages a learner walks through: each explains a stage with code and pictures.
-TOUR = ("index", "explainer", "framing", "windows", "stft", "decibels", "mel-scale",
-        "filterbank", "pipeline", "cnn")
+TOUR = (
+    "index",
+    "explainer",
+    "framing",
+    "windows",
+    "stft",
+    "decibels",
+    "mel-scale",
+    "filterbank",
+    "pipeline",
+    "cnn",
+)
 
 FENCE = re.compile(
     r"^(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
@@ -97,8 +107,9 @@ NEEDED = sorted({b.needs for page in PAGES for b in code_blocks(page) if b.needs
 @pytest.mark.parametrize("module", NEEDED)
 def test_blocks_needing_a_package(module: str) -> None:
     """Says which blocks did not run for want of a package (they run in the test above)."""
-    blocks = [f"{b.page.name}:{b.line}" for page in PAGES for b in code_blocks(page)
-              if b.needs == module]
+    blocks = [
+        f"{b.page.name}:{b.line}" for page in PAGES for b in code_blocks(page) if b.needs == module
+    ]
     if not _installed(module):
         pytest.skip(f"{module} is not installed: did not run {', '.join(blocks)}")
 
@@ -161,14 +172,28 @@ def test_equation_labels_defined_once_in_conventions() -> None:
     assert not missing, f"labels used but not defined in docs/conventions.md: {missing}"
 
 
-@pytest.mark.skipif(not (_installed("mkdocs") and _installed("pymdownx")),
-                    reason="needs the docs extra (mkdocs, pymdown-extensions)")
+@pytest.mark.skipif(
+    not (_installed("mkdocs") and _installed("pymdownx")),
+    reason="needs the docs extra (mkdocs, pymdown-extensions)",
+)
 def test_site_builds_strict_and_offline(tmp_path: Path) -> None:
     site = tmp_path / "site"
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file",
-         str(ROOT / "mkdocs.yml"), "--site-dir", str(site)],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            str(ROOT / "mkdocs.yml"),
+            "--site-dir",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     loads = re.compile(r'<(?:script|link|img)\b[^>]*\b(?:src|href)="((?:https?:)?//[^"]*)"')

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from dsp.errors import ParameterError
+from dsp.viz._png import encode_png
 from dsp.viz.colormap import LUMINANCE_WEIGHTS, colorize, cubehelix
 from dsp.viz.image import (
     LEVELS,
@@ -127,8 +128,12 @@ def test_dsp_cubehelix_is_unclipped_with_brightness_rising_linearly():
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"n": 0}, r"n=0 must be a positive integer"), ({"hue": -1.0}, r"hue=-1.0 must be non-neg"),
-     ({"gamma": 0.0}, r"gamma=0.0 must be positive"), ({"start": "red"}, r"start='red' must be")],
+    [
+        ({"n": 0}, r"n=0 must be a positive integer"),
+        ({"hue": -1.0}, r"hue=-1.0 must be non-neg"),
+        ({"gamma": 0.0}, r"gamma=0.0 must be positive"),
+        ({"start": "red"}, r"start='red' must be"),
+    ],
 )
 def test_cubehelix_errors(kwargs, match):
     with pytest.raises(ParameterError, match=match):
@@ -148,9 +153,7 @@ def test_colorize_gray_and_errors():
 def test_spectrogram_image_puts_low_frequencies_at_the_bottom_and_zooms():
     S_db = np.full((10, 300), -80.0)
     S_db[0] = 0.0  # only the lowest frequency bin is loud
-    picture = spectrogram_image(
-        S_db, colormap="gray", min_width=600, min_height=100, max_zoom=10
-    )
+    picture = spectrogram_image(S_db, colormap="gray", min_width=600, min_height=100, max_zoom=10)
     assert picture.shape == (100, 600)  # zoom 10 x 2
     assert np.all(picture[-10:] == 255) and np.all(picture[:-10] == 0)
     capped = spectrogram_image(S_db, min_height=1000, max_zoom=4)
@@ -207,9 +210,10 @@ def _filter_types(png: bytes, height: int, row_bytes: int) -> set[int]:
 def test_write_png_uses_each_filter_where_it_pays(tmp_path):
     """Noise keeps None, a horizontal ramp takes Sub, repeated rows take Up; Pillow agrees."""
     noise = np.random.default_rng(1).integers(0, 256, (4, 64), dtype=np.uint8)
-    ramp = np.tile(np.arange(64, dtype=np.uint8) * 3, (4, 1)) + np.arange(4, dtype=np.uint8)[
-        :, None
-    ] * 50
+    ramp = (
+        np.tile(np.arange(64, dtype=np.uint8) * 3, (4, 1))
+        + np.arange(4, dtype=np.uint8)[:, None] * 50
+    )
     noise_rows = np.repeat(noise[:1], 4, axis=0)
     picture = np.concatenate([noise, ramp, noise_rows])
     write_png(tmp_path / "f.png", picture)
@@ -232,3 +236,11 @@ def test_write_png_errors_leave_no_file(tmp_path, image, match):
     with pytest.raises(ParameterError, match=match):
         write_png(tmp_path / "bad.png", image)
     assert os.listdir(tmp_path) == []
+
+
+def test_encode_png_is_what_write_png_writes(tmp_path):
+    image = _image((17, 33), 3, "random")
+    write_png(tmp_path / "x.png", image)
+    assert encode_png(image) == (tmp_path / "x.png").read_bytes()
+    with pytest.raises(ParameterError, match=r"image dtype=float64 must be uint8"):
+        encode_png(np.zeros((2, 2)))

@@ -7,6 +7,7 @@ import warnings
 import librosa
 import numpy as np
 import pytest
+import scipy.fft  # librosa's FFT library, and so the one dsp.stft reproduces
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import make_signal, mel_params, stft_params
@@ -40,7 +41,8 @@ def pipeline_params(draw: st.DrawFn, max_n_fft: int = 1024) -> dict:
 def test_melspectrogram_identical_to_librosa(params):
     ours = quiet(dsp.melspectrogram, **params)
     theirs = quiet(librosa.feature.melspectrogram, **params)
-    assert ours.dtype == theirs.dtype == params["y"].dtype
+    # The filterbank's dtype joins the audio's: float32 audio with dtype=float64 gives float64.
+    assert ours.dtype == theirs.dtype == np.result_type(params["y"].dtype, params["dtype"])
     assert ours.shape == theirs.shape
     np.testing.assert_array_equal(
         ours, theirs, err_msg=str({k: v for k, v in params.items() if k != "y"})
@@ -106,10 +108,12 @@ def test_spectrogram_and_S_path(params):
     D = quiet(librosa.stft, params["y"], **{k: params[k] for k in stft_keys})
     np.testing.assert_array_equal(S, np.abs(D) ** params["power"])
     assert (S >= 0).all() and S.dtype == params["y"].dtype
-    mel_keys = ("sr", "n_fft", "n_mels", "fmin", "fmax", "htk", "norm")
+    mel_keys = ("sr", "n_fft", "n_mels", "fmin", "fmax", "htk", "norm", "dtype")
     from_S = quiet(dsp.melspectrogram, S=S, **{k: params[k] for k in mel_keys})
-    from_y = quiet(dsp.melspectrogram, **params)
-    np.testing.assert_array_equal(from_S, from_y)
+    theirs = quiet(librosa.feature.melspectrogram, S=S, **{k: params[k] for k in mel_keys})
+    np.testing.assert_array_equal(from_S, theirs)
+    if params["n_fft"] % 2 == 0:  # n_fft = 2 * (rows - 1) is inferred from S, as librosa does
+        np.testing.assert_array_equal(from_S, quiet(dsp.melspectrogram, **params))
 
 
 @given(pipeline_params(max_n_fft=256))
@@ -124,7 +128,7 @@ def test_mel_spectrogram_object_and_its_stages(params):
     frames, windowed, spectrum = stages["frames"], stages["windowed"], stages["spectrum"]
     assert frames.shape[-2] == n_fft and frames.shape[-1] == spectrum.shape[-1]
     np.testing.assert_array_equal(windowed, frames * transform.window[:, None])
-    rebuilt = np.fft.rfft(windowed, axis=-2).astype(spectrum.dtype)
+    rebuilt = scipy.fft.rfft(windowed, axis=-2).astype(spectrum.dtype)
     np.testing.assert_array_equal(rebuilt, spectrum)
     np.testing.assert_array_equal(stages["power"], np.abs(spectrum) ** params["power"])
     np.testing.assert_array_equal(stages["mel"], mel)
@@ -155,10 +159,17 @@ def test_power_must_be_positive_spectrogram():
         dsp.spectrogram(Y, power=0)
 
 
-def test_S_contradicting_n_fft():
-    S = np.abs(dsp.stft(Y, n_fft=1024)) ** 2
-    with pytest.raises(ParameterError, match=r"S.shape=\(513, 33\) does not match n_fft=2048"):
-        dsp.melspectrogram(S=S)
+def test_S_gives_n_fft_as_librosa():
+    """librosa ignores n_fft when S is given: n_fft = 2 * (S.shape[-2] - 1) = 1024 here."""
+    S = np.abs(dsp.stft(Y, n_fft=1024, hop_length=512)) ** 2
+    expected = librosa.feature.melspectrogram(S=S, sr=22050)
+    np.testing.assert_array_equal(dsp.melspectrogram(S=S), expected)
+    np.testing.assert_array_equal(dsp.melspectrogram(S=S), dsp.melspectrogram(y=Y, n_fft=1024))
+
+
+def test_S_without_frequency_rows():
+    with pytest.raises(ParameterError, match=r"S.shape=\(1, 5\): a spectrogram needs"):
+        dsp.melspectrogram(S=np.ones((1, 5)))
 
 
 def test_S_with_right_n_fft_accepted():

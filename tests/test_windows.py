@@ -36,7 +36,20 @@ def test_get_window_matches_librosa(window, n, fftbins):
         np.testing.assert_array_equal(ours, theirs, err_msg=f"{window=} {n=} {fftbins=}")
 
 
-@pytest.mark.parametrize("name", ["hann", "hamming", "blackman", "boxcar", "triang", "bartlett"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "hann",
+        "hamming",
+        "blackman",
+        "boxcar",
+        "triang",
+        "bartlett",
+        "blackmanharris",
+        "nuttall",
+        "cosine",
+    ],
+)
 def test_every_named_window_exactly_against_scipy(name):
     for n in [*range(1, 70), 255, 256, 2047, 2048]:
         for fftbins in (True, False):
@@ -176,3 +189,60 @@ def test_window_of_wrong_type():
 def test_window_length_positive_int(n):
     with pytest.raises(ParameterError, match=rf"Nx={n!r} must be a positive integer"):
         dsp.get_window("hann", n)
+
+
+# --- hardening (issue 9): extreme parameters and strict flags --------------------------------
+
+
+def _kaiser_log_domain(beta: float, m: int) -> np.ndarray:
+    """The Kaiser window from scipy's scaled ``i0e(x) = e^-x I0(x)``, which never overflows."""
+    from scipy.special import i0e
+
+    n = np.arange(m)
+    alpha = (m - 1) / 2.0
+    x = beta * np.sqrt(1 - ((n - alpha) / alpha) ** 2)
+    return np.exp(np.log(i0e(x)) + x - np.log(i0e(beta)) - beta)
+
+
+@pytest.mark.parametrize("beta", [650.0, 700.5, 720.0, 5000.0, 1e300])
+@pytest.mark.parametrize("fftbins", [True, False])
+def test_kaiser_with_huge_beta_is_finite(beta, fftbins):
+    w = dsp.get_window(("kaiser", beta), 33, fftbins=fftbins)
+    assert np.isfinite(w).all() and (w >= 0).all() and w.max() <= 1.0
+    expected = _kaiser_log_domain(beta, 34 if fftbins else 33)[:33]
+    # i0e is accurate to a few ulp; exp of a difference of logs near 1e3 loses ~1e3 ulp.
+    np.testing.assert_allclose(w, expected, rtol=1e-10, atol=1e-300)
+
+
+def test_kaiser_below_the_threshold_is_unchanged():
+    from scipy.signal.windows import kaiser
+
+    np.testing.assert_allclose(
+        dsp.get_window(("kaiser", 699.0), 64), kaiser(64, 699.0, False), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("std", [1e-170, 1e-154, 1e-300])
+def test_gaussian_with_tiny_std_is_a_spike(std):
+    odd = dsp.get_window(("gaussian", std), 9, fftbins=False)
+    np.testing.assert_array_equal(odd, np.eye(9)[4])  # the centre sample is exp(0) = 1
+    even = dsp.get_window(("gaussian", std), 8, fftbins=False)
+    np.testing.assert_array_equal(even, np.zeros(8))  # no sample at the centre: all underflow
+
+
+@pytest.mark.parametrize("flag", ["no", "False", 1, 0, None])
+def test_fftbins_must_be_a_bool(flag):
+    with pytest.raises(ParameterError, match=r"fftbins=.* must be True or False"):
+        dsp.get_window("hann", 8, fftbins=flag)
+
+
+def test_masked_or_ragged_samples_are_refused():
+    with pytest.raises(ParameterError, match=r"window is a numpy masked array"):
+        dsp.get_window(np.ma.masked_array(np.ones(4), mask=[1, 0, 0, 0]), 4)
+    with pytest.raises(ParameterError, match=r"window must give real numbers, got dtype <U1"):
+        dsp.get_window(["a", "b"], 2)
+
+
+def test_absurd_length_is_refused_before_allocating():
+    with pytest.raises(ParameterError, match=r"Nx=10+ would need .* of memory"):
+        dsp.get_window("hann", 10**30)

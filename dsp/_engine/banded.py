@@ -56,8 +56,14 @@ def plan_groups(spans: np.ndarray) -> list[tuple[int, int, int, int]]:
     while j > 0:
         i = choice[j]
         a, b = rows[i], rows[j - 1] + 1
-        groups.append((a, b, int(spans[a:b, 0][spans[a:b, 1] > spans[a:b, 0]].min()),
-                       int(spans[a:b, 1].max())))
+        groups.append(
+            (
+                a,
+                b,
+                int(spans[a:b, 0][spans[a:b, 1] > spans[a:b, 0]].min()),
+                int(spans[a:b, 1].max()),
+            )
+        )
         j = i
     return groups[::-1]
 
@@ -69,8 +75,9 @@ def banded_project(mel_basis: np.ndarray) -> Callable[[np.ndarray, np.ndarray], 
     n_frames)`` must be zero on the rows of all-zero filters (they are not written).
     """
     groups = plan_groups(filter_spans(mel_basis))
-    blocks = [np.ascontiguousarray(mel_basis[a:b, lo:hi], dtype=np.float32)
-              for a, b, lo, hi in groups]
+    blocks = [
+        np.ascontiguousarray(mel_basis[a:b, lo:hi], dtype=np.float32) for a, b, lo, hi in groups
+    ]
 
     def project(S: np.ndarray, out: np.ndarray) -> None:
         direct = out.dtype == np.float32

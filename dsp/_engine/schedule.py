@@ -1,11 +1,12 @@
 """How the engine splits frames: blocks, chunks, batches, and threads over them.
 
 * A **block** is the frames one FFT call transforms; sized for the cache.
-* A **chunk** is the frames one mel-projection call multiplies; its size can matter to the last
-  bit of a BLAS product (see :data:`dsp._engine.blocked.CHUNK_ALIGN`), so it never depends on
-  the block size or the thread count.
-* A **batch** (float64 mode) is the consecutive chunks whose power spectrum is held at once: the
-  threads transform the batch's blocks, then its chunks are projected one BLAS call each.
+* A **chunk** is the frames one mel-projection call multiplies. In the default float64
+  precision there is one chunk, the whole signal: librosa's single BLAS call. In the
+  bounded-memory and float32 modes there are many; their size never depends on the block size
+  or the thread count (``EngineConfig.chunk_align``).
+* A **batch** (bounded float64 mode) is the consecutive chunks whose power spectrum is held at
+  once: the threads transform the batch's blocks, then its chunks are projected one call each.
 
 Threads run contiguous runs of pieces; NumPy's FFT and element-wise loops and BLAS release the
 GIL, so they run in parallel.
@@ -19,15 +20,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["grid", "grid_exact", "batches", "run_threads", "cpu_count", "n_threads_for",
-           "THREAD_MIN_SAMPLES", "MAX_THREADS"]
+from .config import EngineConfig
 
-#: Windowed samples (frames x ``n_fft`` x channels) from which a second thread pays: starting
-#: threads and splitting the work costs about a millisecond, a loss on signals of a few seconds
-#: (``benchmarks/RESULTS.md``, the 10-s rows).
-THREAD_MIN_SAMPLES = 1 << 22
-#: At most this many threads: measured on 2 cores; more would mostly wait on memory.
-MAX_THREADS = 4
+__all__ = ["grid", "grid_exact", "batches", "run_threads", "cpu_count", "n_threads_for"]
 
 Piece = tuple[int, int]
 T = TypeVar("T")
@@ -56,8 +51,11 @@ def batches(chunks: list[Piece], max_frames: int) -> list[list[Piece]]:
     target = -(-count // groups_needed)  # even split of the frames
     groups: list[list[Piece]] = []
     for chunk in chunks:
-        if (groups and chunk[1] - groups[-1][0][0] <= max_frames
-                and groups[-1][-1][1] - groups[-1][0][0] < target):
+        if (
+            groups
+            and chunk[1] - groups[-1][0][0] <= max_frames
+            and groups[-1][-1][1] - groups[-1][0][0] < target
+        ):
             groups[-1].append(chunk)
         else:
             groups.append([chunk])
@@ -72,11 +70,12 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def n_threads_for(work: int) -> int:
-    """Threads for ``work`` windowed samples: 1 below :data:`THREAD_MIN_SAMPLES`."""
-    if work < THREAD_MIN_SAMPLES:
+def n_threads_for(work: int, config: EngineConfig) -> int:
+    """Threads for ``work`` windowed samples: 1 below ``config.thread_min_samples``, else up to
+    the CPUs available and ``config.max_threads``."""
+    if work < config.thread_min_samples:
         return 1
-    return max(1, min(cpu_count(), MAX_THREADS))
+    return max(1, min(cpu_count(), config.max_threads))
 
 
 def run_threads(task: Callable[[Sequence[T]], Any], pieces: Sequence[T], threads: int) -> None:

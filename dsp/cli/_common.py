@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..io._atomic import atomic_write
 from ..io.audio import load
+from ..resampling import RES_TYPES
 from ..viz.image import COLORMAPS
 
 __all__ = [
@@ -62,69 +63,174 @@ def _window(text: str) -> Any:
     return (name, float(parameter)) if parameter else name
 
 
+def _sample_rate(text: str) -> Any:
+    """``--sr``: a rate in Hz, or ``native`` (the file's own rate)."""
+    if text.lower() in ("native", "none"):
+        return None
+    value = float(text)  # "16e3" is fine too; a rate must be a whole number of Hz here
+    if not (0 < value < 2**31) or value != int(value):
+        raise ValueError(text)
+    return int(value)
+
+
+_sample_rate.__name__ = "sample rate"
+
+
 def add_input(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", metavar="IN.wav", help="the WAV file to analyse")
+    parser.add_argument(
+        "input",
+        metavar="IN",
+        help="the sound file to analyse: WAV or AIFF (FLAC, Ogg, MP3 ... with "
+        "pip install dsp[formats])",
+    )
     p = parser.add_argument_group("input")
-    p.add_argument("--channel", type=int, metavar="N",
-                   help="use channel N only (0 is the first); default: average all channels "
-                        "into one, as librosa does")
-    p.add_argument("--offset", type=float, default=0.0, metavar="SECONDS",
-                   help="start this many seconds into the file (default 0)")
-    p.add_argument("--duration", type=float, metavar="SECONDS",
-                   help="analyse at most this many seconds (default: to the end)")
+    p.add_argument(
+        "--channel",
+        type=int,
+        metavar="N",
+        help="use channel N only (0 is the first); default: average all channels "
+        "into one, as librosa does",
+    )
+    p.add_argument(
+        "--offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="start this many seconds into the file (default 0)",
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="analyse at most this many seconds (default: to the end)",
+    )
+    p.add_argument(
+        "--sr",
+        type=_sample_rate,
+        default=22050,
+        metavar="HZ|native",
+        help="resample to this rate (whole Hz) first (default 22050, as "
+        "librosa.load); 'native' keeps the file's rate",
+    )
+    p.add_argument(
+        "--res-type",
+        choices=RES_TYPES,
+        default="auto",
+        metavar="NAME",
+        help="resampler: auto (soxr_hq if the soxr package is installed, as librosa; "
+        "else dsp_hq, dsp's own), dsp_hq, soxr_hq, soxr_vhq, soxr_mq, soxr_lq, "
+        "soxr_qq, polyphase, fft",
+    )
 
 
 def add_output(parser: argparse.ArgumentParser) -> None:
     p = parser.add_argument_group("output")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.png|OUT.npy",
-                   help="where to write: a .png picture, or a .npy file with the float32 dB "
-                        "array (rows are frequencies, lowest first; columns are frames)")
-    p.add_argument("--colormap", choices=COLORMAPS, default="cubehelix",
-                   help="colours of the picture: cubehelix (black, purple, orange, pale yellow; "
-                        "the default) or gray")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.png|OUT.svg|OUT.npy",
+        help="where to write: a .png or .svg figure (axes in s and Hz, a dB colour "
+        "bar), or a .npy file with the float32 dB array (rows are frequencies, "
+        "lowest first; columns are frames)",
+    )
+    p.add_argument(
+        "--colormap",
+        choices=COLORMAPS,
+        default="cubehelix",
+        help="colours of the picture: cubehelix (black, purple, orange, pale yellow; "
+        "the default) or gray",
+    )
 
 
 def add_stft(parser: argparse.ArgumentParser, hop_default: str) -> None:
     p = parser.add_argument_group("frames (short-time Fourier transform)")
-    p.add_argument("--n-fft", type=int, default=2048, metavar="N",
-                   help="samples per analysis frame, i.e. the FFT size (default 2048: 93 ms at "
-                        "22050 Hz). Larger: finer frequency detail, blurrier in time")
-    p.add_argument("--hop-length", type=int, metavar="N",
-                   help=f"samples between the starts of successive frames (default {hop_default})")
-    p.add_argument("--win-length", type=int, metavar="N",
-                   help="samples the window covers, at most --n-fft (default: --n-fft)")
-    p.add_argument("--window", type=_window, default="hann", metavar="NAME",
-                   help="taper applied to each frame: hann (default), hamming, blackman, "
-                        "boxcar, ...; with a parameter as NAME:VALUE, e.g. kaiser:8.6")
-    p.add_argument("--center", action=argparse.BooleanOptionalAction, default=True,
-                   help="pad the signal so frame t is centred on sample t * hop (default: on)")
-    p.add_argument("--pad-mode", default="constant", metavar="MODE",
-                   help="how --center pads: constant (zeros, the default), reflect, edge, ...")
+    p.add_argument(
+        "--n-fft",
+        type=int,
+        default=2048,
+        metavar="N",
+        help="samples per analysis frame, i.e. the FFT size (default 2048: 93 ms at "
+        "22050 Hz). Larger: finer frequency detail, blurrier in time",
+    )
+    p.add_argument(
+        "--hop-length",
+        type=int,
+        metavar="N",
+        help=f"samples between the starts of successive frames (default {hop_default})",
+    )
+    p.add_argument(
+        "--win-length",
+        type=int,
+        metavar="N",
+        help="samples the window covers, at most --n-fft (default: --n-fft)",
+    )
+    p.add_argument(
+        "--window",
+        type=_window,
+        default="hann",
+        metavar="NAME",
+        help="taper applied to each frame: hann (default), hamming, blackman, "
+        "boxcar, ...; with a parameter as NAME:VALUE, e.g. kaiser:8.6",
+    )
+    p.add_argument(
+        "--center",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="pad the signal so frame t is centred on sample t * hop (default: on)",
+    )
+    p.add_argument(
+        "--pad-mode",
+        default="constant",
+        metavar="MODE",
+        help="how --center pads: constant (zeros, the default), reflect, edge, ...",
+    )
 
 
 def add_db(parser: argparse.ArgumentParser, amin_default: str) -> None:
     p = parser.add_argument_group("decibels")
-    p.add_argument("--ref", type=_ref, default=np.max, metavar="max|NUMBER",
-                   help="the level that becomes 0 dB: max (the loudest value, the default) or a "
-                        "fixed number")
-    p.add_argument("--amin", type=float, metavar="NUMBER",
-                   help=f"values below this count as this, so silence is not -inf dB "
-                        f"(default {amin_default})")
-    p.add_argument("--top-db", type=_optional(float), default=80.0, metavar="DB|none",
-                   help="keep only this many dB below the loudest value; quieter becomes the "
-                        "floor (default 80; 'none' keeps everything, and a picture then shows "
-                        "the top 80 dB)")
+    p.add_argument(
+        "--ref",
+        type=_ref,
+        default=np.max,
+        metavar="max|NUMBER",
+        help="the level that becomes 0 dB: max (the loudest value, the default) or a fixed number",
+    )
+    p.add_argument(
+        "--amin",
+        type=float,
+        metavar="NUMBER",
+        help=f"values below this count as this, so silence is not -inf dB (default {amin_default})",
+    )
+    p.add_argument(
+        "--top-db",
+        type=_optional(float),
+        default=80.0,
+        metavar="DB|none",
+        help="keep only this many dB below the loudest value; quieter becomes the "
+        "floor (default 80; 'none' keeps everything, and a picture then shows "
+        "the top 80 dB)",
+    )
 
 
 def load_channel(args: argparse.Namespace) -> tuple[np.ndarray, int]:
-    y, sr = load(args.input, mono=args.channel is None, offset=args.offset,
-                 duration=args.duration)
+    y, rate = load(
+        args.input,
+        sr=args.sr,
+        mono=args.channel is None,
+        offset=args.offset,
+        duration=args.duration,
+        res_type=args.res_type,
+    )
+    sr = int(rate)  # --sr is a whole number of Hz (or the file's own rate)
     if args.channel is None:
         return y, sr
     channels = 1 if y.ndim == 1 else y.shape[0]
     if not 0 <= args.channel < channels:
-        raise ParameterError(f"--channel {args.channel}: the file has {channels} channel(s), "
-                             f"numbered 0 to {channels - 1}")
+        raise ParameterError(
+            f"--channel {args.channel}: the file has {channels} channel(s), "
+            f"numbered 0 to {channels - 1}"
+        )
     return (y if y.ndim == 1 else np.ascontiguousarray(y[args.channel])), sr
 
 

@@ -1,4 +1,10 @@
-"""``dsp mel`` and ``dsp stft``: a WAV file to a dB spectrogram picture (PNG) or array (.npy)."""
+"""``dsp mel`` and ``dsp stft``: a WAV file to a dB spectrogram figure (PNG, SVG) or array (.npy).
+
+A figure has a time axis, a frequency axis in Hz, a title and a dB colour bar
+(:func:`dsp.specshow`); its plot is ``--width`` x ``--height`` pixels however long the sound
+(frames are max-pooled per pixel column). ``--bare`` writes the raw raster instead: one pixel
+per frame and frequency row, low frequencies at the bottom, no axes.
+"""
 
 from __future__ import annotations
 
@@ -12,56 +18,138 @@ from ..db import amplitude_to_db, power_to_db
 from ..errors import ParameterError
 from ..pipeline import melspectrogram
 from ..spectrum import stft
+from ..viz.figure import MAX_SIDE, specshow
 from ..viz.image import spectrogram_image, write_png
 from ._common import add_db, add_input, add_output, add_stft, load_channel, norm_option, save_npy
+from ._longfile import add_progress, can_stream, write_npy
 
 __all__ = ["register"]
 
-_EXTENSIONS = (".png", ".npy")
+_EXTENSIONS = (".png", ".svg", ".npy")
 
 
 def register(commands: Any) -> None:
     """Add ``mel`` and ``stft`` to the ``dsp`` sub-command parsers."""
     mel = commands.add_parser(
-        "mel", help="mel spectrogram in dB (the input of most audio classifiers)",
+        "mel",
+        help="mel spectrogram in dB (the input of most audio classifiers)",
         description="Mel spectrogram in dB: power_to_db(melspectrogram(y, sr), ref=np.max). "
-                    "Frequencies are grouped into bands spaced as the ear hears them.")
+        "Frequencies are grouped into bands spaced as the ear hears them.",
+    )
     add_input(mel)
     add_output(mel)
     add_stft(mel, hop_default="512")
     bands = mel.add_argument_group("mel bands")
-    bands.add_argument("--n-mels", type=int, default=128, metavar="N",
-                     help="number of mel bands, the rows of the result (default 128)")
-    bands.add_argument("--fmin", type=float, default=0.0, metavar="HZ",
-                     help="lowest frequency covered (default 0)")
-    bands.add_argument("--fmax", type=float, metavar="HZ",
-                     help="highest frequency covered (default: half the sample rate)")
-    bands.add_argument("--htk", action="store_true",
-                       help="use the HTK mel scale 2595 log10(1 + f/700); default: Slaney's "
-                            "(linear below 1 kHz, logarithmic above)")
-    bands.add_argument("--norm", type=norm_option, default="slaney", metavar="slaney|none|P",
-                     help="filter scaling: slaney (each band has equal area, the default), "
-                          "none (peak 1), or a number P to give each filter unit P-norm")
-    bands.add_argument("--power", type=float, default=2.0, metavar="2|1",
-                     help="2 (the default): power spectrogram, 10 log10 to dB; 1: magnitude, "
-                          "20 log10 to dB")
+    bands.add_argument(
+        "--n-mels",
+        type=int,
+        default=128,
+        metavar="N",
+        help="number of mel bands, the rows of the result (default 128)",
+    )
+    bands.add_argument(
+        "--fmin", type=float, default=0.0, metavar="HZ", help="lowest frequency covered (default 0)"
+    )
+    bands.add_argument(
+        "--fmax",
+        type=float,
+        metavar="HZ",
+        help="highest frequency covered (default: half the sample rate)",
+    )
+    bands.add_argument(
+        "--htk",
+        action="store_true",
+        help="use the HTK mel scale 2595 log10(1 + f/700); default: Slaney's "
+        "(linear below 1 kHz, logarithmic above)",
+    )
+    bands.add_argument(
+        "--norm",
+        type=norm_option,
+        default="slaney",
+        metavar="slaney|none|P",
+        help="filter scaling: slaney (each band has equal area, the default), "
+        "none (peak 1), or a number P to give each filter unit P-norm",
+    )
+    bands.add_argument(
+        "--power",
+        type=float,
+        default=2.0,
+        metavar="2|1",
+        help="2 (the default): power spectrogram, 10 log10 to dB; 1: magnitude, 20 log10 to dB",
+    )
     add_db(mel, amin_default="1e-10 for power, 1e-5 for magnitude")
+    add_progress(mel)
+    _add_figure(mel)
     mel.set_defaults(run=run, kind="mel")
 
     linear = commands.add_parser(
-        "stft", help="linear-frequency spectrogram in dB",
+        "stft",
+        help="linear-frequency spectrogram in dB",
         description="Linear-frequency spectrogram in dB: amplitude_to_db(|stft(y)|, "
-                    "ref=np.max); n_fft // 2 + 1 rows from 0 Hz to half the sample rate.")
+        "ref=np.max); n_fft // 2 + 1 rows from 0 Hz to half the sample rate.",
+    )
     add_input(linear)
     add_output(linear)
     add_stft(linear, hop_default="win-length // 4")
     add_db(linear, amin_default="1e-5")
+    add_progress(linear)
+    _add_figure(linear, y_axes=("linear", "log"))
     linear.set_defaults(run=run, kind="stft")
 
 
+def _pixels(text: str) -> int:
+    value = int(text)
+    if not 16 <= value <= MAX_SIDE:
+        raise argparse.ArgumentTypeError(f"{value} px must be between 16 and {MAX_SIDE}")
+    return value
+
+
+def _add_figure(parser: argparse.ArgumentParser, y_axes: tuple[str, ...] = ()) -> None:
+    p = parser.add_argument_group("figure (.png and .svg output)")
+    p.add_argument(
+        "--width",
+        type=_pixels,
+        default=1200,
+        metavar="PX",
+        help="width of the plot in pixels (default 1200); a longer sound has several "
+        "frames per pixel column, the loudest shown",
+    )
+    p.add_argument(
+        "--height",
+        type=_pixels,
+        default=480,
+        metavar="PX",
+        help="height of the plot in pixels (default 480)",
+    )
+    p.add_argument(
+        "--title",
+        metavar="TEXT",
+        help="title above the plot (default: the file name and the analysis)",
+    )
+    if y_axes:
+        p.add_argument(
+            "--y-axis",
+            choices=y_axes,
+            default=y_axes[0],
+            help="frequency axis: linear (the default) or log (octaves equally spaced)",
+        )
+    p.add_argument(
+        "--bare",
+        action="store_true",
+        help="write only the raw raster (PNG): one pixel per frame and frequency "
+        "row, low frequencies at the bottom, no axes or labels",
+    )
+
+
 def _to_db(args: argparse.Namespace, y: np.ndarray, sr: int) -> np.ndarray:
-    frames = {"n_fft": args.n_fft, "hop_length": args.hop_length, "win_length": args.win_length,
-              "window": args.window, "center": args.center, "pad_mode": args.pad_mode}
+    frames = {
+        "n_fft": args.n_fft,
+        "hop_length": args.hop_length,
+        "win_length": args.win_length,
+        "window": args.window,
+        "center": args.center,
+        "pad_mode": args.pad_mode,
+    }
     frames = {k: v for k, v in frames.items() if v is not None}
     db = {"ref": args.ref, "top_db": args.top_db}
     if args.amin is not None:
@@ -69,17 +157,71 @@ def _to_db(args: argparse.Namespace, y: np.ndarray, sr: int) -> np.ndarray:
     if args.kind == "stft":
         return amplitude_to_db(np.abs(stft(y, **frames)), **db)
     if args.power not in (1.0, 2.0):
-        raise ParameterError(f"--power {args.power}: must be 2 (power) or 1 (magnitude) to be "
-                             "converted to dB")
-    S = melspectrogram(y=y, sr=sr, power=args.power, n_mels=args.n_mels, fmin=args.fmin,
-                       fmax=args.fmax, htk=args.htk, norm=args.norm, **frames)
+        raise ParameterError(
+            f"--power {args.power}: must be 2 (power) or 1 (magnitude) to be converted to dB"
+        )
+    S = melspectrogram(
+        y=y,
+        sr=sr,
+        power=args.power,
+        n_mels=args.n_mels,
+        fmin=args.fmin,
+        fmax=args.fmax,
+        htk=args.htk,
+        norm=args.norm,
+        **frames,
+    )
     return (power_to_db if args.power == 2.0 else amplitude_to_db)(S, **db)
+
+
+def _figure(args: argparse.Namespace, S_db: np.ndarray, sr: int) -> Any:
+    name = os.path.basename(args.input)
+    ref = "max" if args.ref is np.max else f"{args.ref:g}"
+    if args.kind == "mel":
+        hop = args.hop_length or 512
+        title = (
+            f"{name}: mel spectrogram, {S_db.shape[0]} bands, n_fft={args.n_fft}, "
+            f"hop={hop}, {sr} Hz"
+        )
+        axes = {"y_axis": "mel", "fmin": args.fmin, "fmax": args.fmax, "htk": args.htk}
+    else:
+        hop = args.hop_length or (args.win_length or args.n_fft) // 4
+        title = f"{name}: spectrogram, n_fft={args.n_fft}, hop={hop}, {sr} Hz"
+        axes = {"y_axis": args.y_axis, "n_fft": args.n_fft}
+    top_db = 80.0 if args.top_db is None else args.top_db
+    vmax = float(np.max(S_db[np.isfinite(S_db)])) if np.isfinite(S_db).any() else 0.0
+    return specshow(
+        S_db,
+        sr=sr,
+        hop_length=hop,
+        x_axis="time",
+        cmap=args.colormap,
+        vmin=vmax - top_db,
+        vmax=vmax,
+        title=args.title or title,
+        colorbar_label=f"dB (re {ref})",
+        width=args.width,
+        height=args.height,
+        **axes,
+    )
 
 
 def run(args: argparse.Namespace) -> None:
     extension = os.path.splitext(args.output)[1].lower()
     if extension not in _EXTENSIONS:
-        raise ParameterError(f"--output {args.output!r} must end in .png or .npy")
+        raise ParameterError(f"--output {args.output!r} must end in .png, .svg or .npy")
+    if args.bare and extension != ".png":
+        raise ParameterError(
+            f"--bare writes a PNG raster: --output {args.output!r} must end in .png"
+        )
+    if extension == ".npy" and can_stream(args):  # block by block: constant memory
+        written = write_npy(args)
+        if written is not None:
+            (n_rows, n_cols), dtype = written
+            rows = "mel bands" if args.kind == "mel" else "frequency bins"
+            what = f"{args.kind} dB spectrogram, {n_rows} {rows} x {n_cols} frames"
+            print(f"wrote {args.output}: {what}, {dtype}, shape {(n_rows, n_cols)}")
+            return
     y, sr = load_channel(args)
     S_db = _to_db(args, y, sr)
     rows = "mel bands" if args.kind == "mel" else "frequency bins"
@@ -87,8 +229,22 @@ def run(args: argparse.Namespace) -> None:
     if extension == ".npy":
         save_npy(args.output, S_db)
         print(f"wrote {args.output}: {what}, {S_db.dtype}, shape {S_db.shape}")
-    else:
+    elif args.bare:
         top_db = 80.0 if args.top_db is None else args.top_db
-        picture = spectrogram_image(S_db, top_db=top_db, colormap=args.colormap)
+        picture = spectrogram_image(
+            S_db, top_db=top_db, colormap=args.colormap, min_width=1, min_height=1
+        )
         write_png(args.output, picture)
-        print(f"wrote {args.output}: {what}, picture {picture.shape[1]} x {picture.shape[0]} px")
+        print(f"wrote {args.output}: {what}, raw raster {picture.shape[1]} x {picture.shape[0]} px")
+    else:
+        figure = _figure(args, S_db, sr)
+        figure.save(args.output)
+        pooled = (
+            f", {figure.frames_per_column:.1f} frames per pixel column"
+            if figure.frames_per_column > 1
+            else ""
+        )
+        print(
+            f"wrote {args.output}: {what}, figure {figure.width} x {figure.height} px "
+            f"(plot {figure.plot[2]} x {figure.plot[3]}{pooled})"
+        )

@@ -1,7 +1,10 @@
-"""Reading and writing WAV files: :func:`load`, :func:`info`, :func:`write_wav`.
+"""Reading and writing sound files: :func:`load`, :func:`info`, :func:`write_wav`.
 
-A hand-written RIFF/WAVE reader (:mod:`dsp.io._wav`) and sample codec (:mod:`dsp.io._pcm`): integer
-PCM of 8, 16, 24 and 32 bits, IEEE float of 32 and 64 bits, plain or WAVE_FORMAT_EXTENSIBLE.
+WAV (RIFF, RIFX, RF64/BW64; PCM of 1 to 32 bits, IEEE float, mu-law, A-law, plain or
+WAVE_FORMAT_EXTENSIBLE) and AIFF/AIFC are read by hand (:mod:`dsp.io._wav`, :mod:`dsp.io._aiff`,
+:mod:`dsp.io._pcm`), equal to ``soundfile.read`` sample for sample. FLAC, Ogg Vorbis/Opus, MP3
+and the other formats libsndfile knows go through the optional ``soundfile`` backend
+(``pip install dsp[formats]``). The format is recognised by the file's content, not its name.
 Corrupt or unsupported files raise :class:`~dsp.errors.AudioFormatError`, whose message names
 the field, its value and its byte offset. The reader never reads more bytes than it needs and
 never allocates more than the file holds (a 44-byte file cannot ask for gigabytes).
@@ -17,26 +20,37 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .._validation import check_audio, check_positive_int, check_real_number, check_sr, warn
+from .._validation import (
+    check_audio,
+    check_bool,
+    check_positive_int,
+    check_real_number,
+    check_sr,
+    warn,
+)
 from ..errors import ParameterError
-from . import _pcm, _wav
+from ..resampling import _check_res_type, resample
+from . import _pcm, _soundfile, _wav
 from ._atomic import atomic_write
+from ._reader import check_dtype, native_layout, read_native, warn_missing
+from ._source import open_source
 
 __all__ = ["load", "info", "write_wav", "AudioInfo", "SUBTYPES"]
 
-#: The sample encodings :func:`write_wav` can write (and :func:`load` can read).
+#: The sample encodings :func:`write_wav` can write.
 SUBTYPES = tuple(_pcm.SUBTYPE_BITS)
-_Source = str | os.PathLike[str] | BinaryIO
+_Source = str | bytes | os.PathLike[str] | BinaryIO
 
 
 @dataclass(frozen=True)
 class AudioInfo:
-    """What :func:`info` reports about a WAV file.
+    """What :func:`info` reports about a sound file.
 
     Attributes
     ----------
     subtype : str
-        Sample encoding, one of :data:`SUBTYPES` (``"pcm16"``, ``"float32"``, ...).
+        Sample encoding: dsp's name for WAV/AIFF (``"pcm16"``, ``"pcm12"``, ``"float32"``,
+        ``"ulaw"``, ...), libsndfile's for the other formats (``"VORBIS"``, ``"PCM_16"``, ...).
     sr : int
         Sample rate in Hz.
     channels : int
@@ -46,7 +60,10 @@ class AudioInfo:
     duration : float
         ``frames / sr`` seconds.
     extensible : bool
-        Whether the header is WAVE_FORMAT_EXTENSIBLE.
+        Whether a WAV header is WAVE_FORMAT_EXTENSIBLE.
+    format : str
+        The container: ``"WAV"``, ``"RIFX"``, ``"RF64"``, ``"AIFF"``, ``"AIFC"``, ``"FLAC"``,
+        ``"OGG"``, ``"MP3"``, ...
     """
 
     subtype: str
@@ -55,9 +72,10 @@ class AudioInfo:
     frames: int
     duration: float
     extensible: bool
+    format: str = "WAV"
 
     def __str__(self) -> str:
-        container = "WAV (extensible)" if self.extensible else "WAV"
+        container = f"{self.format} (extensible)" if self.extensible else self.format
         return (
             f"format    {container}, {self.subtype}\n"
             f"rate      {self.sr} Hz\n"
@@ -67,30 +85,26 @@ class AudioInfo:
         )
 
 
-def _with_file(source: _Source, action: Any) -> Any:
-    if hasattr(source, "read") and hasattr(source, "seek"):
-        return action(source)
-    with open(os.fspath(source), "rb") as f:  # type: ignore[arg-type]
-        return action(f)
-
-
 def info(path: _Source) -> AudioInfo:
-    """Describe a WAV file from its header alone (no samples are read).
+    """Describe a sound file from its header alone (no samples are read).
 
     Parameters
     ----------
-    path : str, os.PathLike or binary file object
-        The WAV file.
+    path : str, bytes, os.PathLike or binary file object
+        The sound file (a regular file, or a file object with ``read`` and ``seek``).
 
     Returns
     -------
     AudioInfo
-        Encoding, sample rate, channels, frames and duration.
+        Format, encoding, sample rate, channels, frames and duration.
 
     Raises
     ------
     AudioFormatError
-        If the file is not a readable WAV file (the message says which field is wrong and where).
+        If the file is not a readable sound file (the message says which field is wrong and
+        where), is a FIFO or device, or needs the soundfile backend that is not installed.
+    ParameterError
+        If ``path`` is neither a path nor a seekable binary file object.
     OSError
         If the file cannot be opened.
 
@@ -108,7 +122,19 @@ def info(path: _Source) -> AudioInfo:
     frames    8000
     duration  0.500 s
     """
-    layout = _with_file(path, _wav.parse_wav)
+    with open_source(path) as (f, size):
+        layout, found = native_layout(f, size)
+        if layout is None:
+            fmt, subtype, sr, channels, frames = _soundfile.backend_info(f, found)
+            return AudioInfo(
+                subtype=subtype,
+                sr=sr,
+                channels=channels,
+                frames=frames,
+                duration=frames / sr,
+                extensible=False,
+                format=fmt,
+            )
     return AudioInfo(
         subtype=layout.subtype,
         sr=layout.sr,
@@ -116,74 +142,85 @@ def info(path: _Source) -> AudioInfo:
         frames=layout.frames,
         duration=layout.frames / layout.sr,
         extensible=layout.extensible,
+        format=layout.container,
     )
 
 
 def load(
     path: _Source,
     *,
-    sr: float | None = None,
+    sr: float | None = 22050,
     mono: bool = True,
     offset: float = 0.0,
     duration: float | None = None,
     dtype: Any = np.float32,
-) -> tuple[np.ndarray, int]:
-    """Read a WAV file as floating-point samples, as ``librosa.load(path, sr=None)`` does.
+    res_type: str = "auto",
+) -> tuple[np.ndarray, float]:
+    """Read a sound file as floating-point samples, resampled to ``sr``, as ``librosa.load``.
 
     Only the header and the requested frames are read: ``offset`` and ``duration`` seek, they do
     not load the whole file.
 
     Parameters
     ----------
-    path : str, os.PathLike or binary file object (with ``read`` and ``seek``)
-        The WAV file.
-    sr : None or number > 0
-        ``None`` (the default) keeps the file's own rate. Any other value must equal the file's
-        rate: resampling is not supported yet.
+    path : str, bytes, os.PathLike or binary file object (with ``read`` and ``seek``)
+        The sound file: WAV or AIFF (read by dsp), or FLAC, Ogg, MP3, ... (with the soundfile
+        backend, ``pip install dsp[formats]``). The format is recognised by content.
+    sr : number > 0 or None
+        Target sample rate (default 22050 Hz, librosa's); ``None`` keeps the file's own rate.
     mono : bool
         Mix several channels down to one by averaging them (``np.mean`` over channels).
     offset : float >= 0
-        Start reading this many seconds in (frame ``int(offset * sr)``).
+        Start reading this many seconds in (frame ``int(offset * sr_native)``).
     duration : None or float >= 0
-        Read at most this many seconds (``int(duration * sr)`` frames); ``None`` reads to the end.
+        Read at most this many seconds (``int(duration * sr_native)`` frames); ``None`` reads to
+        the end.
     dtype : float32 or float64
         Floating-point type of the samples.
+    res_type : str
+        Resampler, see :func:`dsp.resample`: ``"auto"`` (``"soxr_hq"`` if the soxr package is
+        installed, as librosa, else dsp's own ``"dsp_hq"``), ``"dsp_hq"``, ``"soxr_hq"``, ...
 
     Returns
     -------
     y : np.ndarray [shape=(n,) or (channels, n)]
         Samples in [-1, 1) for PCM; one row per channel unless ``mono`` (or the file has one).
-    sr : int
-        The file's sample rate in Hz.
+    sr : int or float
+        The sample rate of ``y`` in Hz.
 
     Raises
     ------
     AudioFormatError
-        If the file is corrupt or in an encoding dsp cannot read (the message names the field,
-        its value and its byte offset).
+        If the file is corrupt, in an encoding dsp cannot read, a FIFO or device, or needs the
+        soundfile backend that is not installed (the message says what to install).
     ParameterError
-        If ``sr`` differs from the file's rate, ``offset`` is past the end of the file, or an
-        argument is invalid.
+        If ``offset`` is past the end of the file or an argument is invalid.
     OSError
         If the file cannot be opened.
+
+    Warns
+    -----
+    DspWarning
+        If the file's data chunk is cut short (the frames present are returned).
 
     See Also
     --------
     info : the header alone.
     write_wav : the inverse.
+    dsp.resample : the resampling step.
 
     Notes
     -----
-    Integer PCM with ``b`` bits is scaled as libsndfile scales it, :math:`y = q / 2^{b-1}`
-    (8-bit is unsigned: :math:`y = (q - 128) / 2^7`); see :mod:`dsp.io._pcm`.
+    Integer PCM in ``w``-byte containers is scaled as libsndfile scales it,
+    :math:`y = q / 2^{8w-1}` (8-bit WAV is unsigned: :math:`y = (q - 128) / 2^7`); see
+    :mod:`dsp.io._pcm`. Steps, in librosa's order: read, mix down (``mono``), resample.
 
-    librosa equivalent: ``librosa.load(path, sr=None, mono=mono, offset=offset,
-    duration=duration, dtype=dtype)``, bit for bit. Deviations: the default ``sr=None`` keeps the
-    file's rate, where librosa's default ``sr=22050`` resamples; a WAV whose ``data`` chunk
-    declares more bytes than the file holds is an error here, where libsndfile silently reads what
-    is there; an ``offset`` past the end is a :class:`ParameterError`; non-finite float samples
-    are returned as stored (the mixdown of +inf and -inf is NaN), where librosa's mixdown raises:
-    the analysis functions reject them.
+    librosa equivalent: ``librosa.load(path, sr=sr, mono=mono, offset=offset,
+    duration=duration, dtype=dtype, res_type=res_type)``, bit for bit when soxr is installed
+    (``res_type="auto"`` is then soxr's HQ, librosa's default). Deviations: an ``offset`` past
+    the end is a :class:`ParameterError`; non-finite float samples are returned as stored (the
+    mixdown of +inf and -inf is NaN) when no resampling is asked, where librosa's mixdown
+    raises: the analysis functions reject them.
 
     Examples
     --------
@@ -194,55 +231,50 @@ def load(
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = os.path.join(tmp, "a.wav")
     ...     write_wav(path, stereo, 16000)
-    ...     y, sr = load(path)
-    ...     y2, _ = load(path, mono=False, offset=0.25, duration=0.5)
-    >>> y.shape, y.dtype, sr, y2.shape
-    ((16000,), dtype('float32'), 16000, (2, 8000))
+    ...     y, sr = load(path, sr=None)
+    ...     y2, _ = load(path, sr=None, mono=False, offset=0.25, duration=0.5)
+    ...     y3, sr3 = load(path, res_type="dsp_hq")
+    >>> y.shape, y.dtype, sr, y2.shape, y3.shape, sr3
+    ((16000,), dtype('float32'), 16000, (2, 8000), (22050,), 22050)
     >>> bool(np.allclose(y, stereo.mean(axis=0), atol=1e-7))
     True
     """
     if sr is not None:
         check_sr(sr)
-    if not isinstance(mono, (bool, np.bool_)):
-        raise ParameterError(f"mono={mono!r} must be True or False")
+    check_bool("mono", mono)
     offset = check_real_number("offset", offset, nonnegative=True)
     if duration is not None:
         duration = check_real_number("duration", duration, nonnegative=True)
-    try:
-        out_dtype = np.dtype(dtype)
-    except TypeError as err:
-        raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from err
-    if out_dtype not in (np.float32, np.float64):
-        raise ParameterError(f"dtype={out_dtype} must be float32 or float64")
+    out_dtype = check_dtype(dtype)
+    _check_res_type(res_type)
 
-    def read(f: BinaryIO) -> tuple[_wav.WavLayout, np.ndarray]:
-        layout = _wav.parse_wav(f)
-        if sr is not None and sr != layout.sr:
-            raise ParameterError(
-                f"sr={sr} differs from the file's rate {layout.sr} Hz and resampling is not "
-                "supported yet: pass sr=None to keep the file's rate"
-            )
-        start = int(offset * layout.sr)
-        if start > layout.frames:
-            raise ParameterError(
-                f"offset={offset} s (frame {start}) is past the end of the file "
-                f"({layout.frames} frames, {layout.frames / layout.sr:.6g} s)"
-            )
-        count = layout.frames - start
-        if duration is not None:
-            count = min(count, int(duration * layout.sr))
-        raw = _wav.read_frames(f, layout, start, count)
-        return layout, raw
-
-    layout, raw = _with_file(path, read)
-    frames = _pcm.decode(raw, layout.subtype, layout.channels, out_dtype)
+    with open_source(path) as (f, size):
+        layout, found = native_layout(f, size)
+        if layout is None:
+            frames, sr_native = _soundfile.backend_read(f, found, offset, duration, out_dtype)
+        else:
+            sr_native = layout.sr
+            first = offset * layout.sr  # a float: 1e308 s must not overflow int()
+            if first >= layout.frames + 1:
+                raise ParameterError(
+                    f"offset={offset} s (frame {first:.0f}) is past the end of the file "
+                    f"({layout.frames} frames, {layout.frames / layout.sr:.6g} s)"
+                )
+            start = int(first)
+            count = layout.frames - start
+            if duration is not None:
+                count = min(count, int(min(duration * layout.sr, count)))
+            warn_missing(layout)
+            frames = read_native(f, layout, start, count, out_dtype)
     y = frames.T  # librosa's layout (channels, n): a view, as soundfile's .T is in librosa
-    if layout.channels == 1:
+    if frames.shape[1] == 1:
         y = frames[:, 0]
     elif mono:
         with np.errstate(over="ignore", invalid="ignore"):  # float files may hold inf
             y = np.mean(y, axis=tuple(range(y.ndim - 1)))  # librosa.to_mono, same order
-    return y, layout.sr
+    if sr is None or sr == sr_native or y.shape[-1] == 0:
+        return y, (sr_native if sr is None else sr)
+    return resample(y, orig_sr=sr_native, target_sr=sr, res_type=res_type), sr
 
 
 def write_wav(
@@ -265,7 +297,8 @@ def write_wav(
     Raises
     ------
     ParameterError
-        If ``y`` is not finite floating-point audio of 1 or 2 dimensions, has more than 1024
+        If ``y`` is not finite floating-point audio of 1 or 2 dimensions, holds values beyond
+        float32's range for ``subtype="float32"``, has more than 1024
         channels, ``sr`` is not a positive integer, ``subtype`` is unknown, or the file would
         exceed the 4 GiB limit of RIFF.
     OSError
@@ -290,16 +323,25 @@ def write_wav(
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = os.path.join(tmp, "x.wav")
     ...     write_wav(path, y, 8000, subtype="pcm16")
-    ...     print(os.path.getsize(path), load(path)[0])
+    ...     print(os.path.getsize(path), load(path, sr=None)[0])
     52 [ 0.   0.5 -0.5 -1. ]
     """
     y = check_audio(y)
     if y.ndim > 2:
         raise ParameterError(f"y.shape={y.shape} must be (n,) or (channels, n)")
     sr = check_positive_int("sr", sr)
+    if isinstance(subtype, str) and subtype == "float32" and y.dtype.itemsize > 4:
+        big = np.abs(y) > np.finfo(np.float32).max
+        if big.any():
+            index = np.unravel_index(int(np.argmax(big)), y.shape)
+            raise ParameterError(
+                f"y[{', '.join(map(str, index))}]={float(y[index])!r} is beyond float32's range "
+                f"(+-{np.finfo(np.float32).max:.4g}): it would be stored as inf; scale y or "
+                "write subtype='float64'"
+            )
     if sr > _wav.MAX_SAMPLE_RATE:
         raise ParameterError(f"sr={sr} is larger than a WAV file can store")
-    if subtype not in _pcm.SUBTYPE_BITS:
+    if not isinstance(subtype, str) or subtype not in _pcm.SUBTYPE_BITS:
         raise ParameterError(f"subtype={subtype!r} is not one of {SUBTYPES}")
     frames = y.reshape(1, -1).T if y.ndim == 1 else y.T
     channels = frames.shape[1]

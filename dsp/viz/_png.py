@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..io._atomic import atomic_write
 
-__all__ = ["write_png", "PNG_SIGNATURE"]
+__all__ = ["encode_png", "write_png", "PNG_SIGNATURE"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: samples per pixel -> PNG colour type (0 grey, 2 RGB, 6 RGBA).
@@ -49,6 +49,50 @@ def _filtered_scanlines(rows: np.ndarray, bpp: int) -> bytes:
         chosen = best == kind
         out[chosen, 1:] = filtered[chosen]
     return out.tobytes()
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """The bytes of a PNG file holding an 8-bit image (see :func:`write_png` for the rules).
+
+    Parameters
+    ----------
+    image : np.ndarray [shape=(height, width) or (height, width, 3 or 4)], dtype uint8
+
+    Returns
+    -------
+    bytes
+        Signature, ``IHDR``, ``IDAT`` and ``IEND`` chunks.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`write_png`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> encode_png(np.zeros((2, 3), dtype=np.uint8))[:8] == PNG_SIGNATURE
+    True
+    """
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
+        raise ParameterError(f"image dtype={kind} must be uint8 (see dsp.viz.image.db_to_uint8)")
+    shape = image.shape
+    if image.ndim == 2:
+        image = image[:, :, np.newaxis]
+    if image.ndim != 3 or image.shape[2] not in _COLOUR_TYPES:
+        raise ParameterError(
+            f"image.shape={shape} must be (height, width) or (height, width, 3 or 4)"
+        )
+    height, width, bpp = image.shape
+    if height == 0 or width == 0:
+        raise ParameterError(f"image.shape={shape} is empty")
+    if height > _MAX_SIDE or width > _MAX_SIDE:
+        raise ParameterError(f"image.shape={shape} is larger than PNG allows")
+    header = struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPES[bpp], 0, 0, 0)
+    rows = np.ascontiguousarray(image).reshape(height, width * bpp)
+    idat = zlib.compress(_filtered_scanlines(rows, bpp), 6)
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
 
 def write_png(path: str | os.PathLike[str], image: np.ndarray) -> None:
@@ -87,26 +131,6 @@ def write_png(path: str | os.PathLike[str], image: np.ndarray) -> None:
     >>> header[:8] == PNG_SIGNATURE, header[12:16], int.from_bytes(header[16:20], "big")
     (True, b'IHDR', 256)
     """
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
-        kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
-        raise ParameterError(f"image dtype={kind} must be uint8 (see dsp.viz.image.db_to_uint8)")
-    shape = image.shape
-    if image.ndim == 2:
-        image = image[:, :, np.newaxis]
-    if image.ndim != 3 or image.shape[2] not in _COLOUR_TYPES:
-        raise ParameterError(
-            f"image.shape={shape} must be (height, width) or (height, width, 3 or 4)"
-        )
-    height, width, bpp = image.shape
-    if height == 0 or width == 0:
-        raise ParameterError(f"image.shape={shape} is empty")
-    if height > _MAX_SIDE or width > _MAX_SIDE:
-        raise ParameterError(f"image.shape={shape} is larger than PNG allows")
-    header = struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPES[bpp], 0, 0, 0)
-    rows = np.ascontiguousarray(image).reshape(height, width * bpp)
-    idat = zlib.compress(_filtered_scanlines(rows, bpp), 6)
+    data = encode_png(image)  # validate and encode before the file is touched
     with atomic_write(path) as f:
-        f.write(PNG_SIGNATURE)
-        f.write(_chunk(b"IHDR", header))
-        f.write(_chunk(b"IDAT", idat))
-        f.write(_chunk(b"IEND", b""))
+        f.write(data)

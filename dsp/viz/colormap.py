@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_positive_int, check_real_number
+from .._memory import check_memory
+from .._validation import check_array, check_choice, check_positive_int, check_real_number
 from ..errors import ParameterError
 
 __all__ = ["COLORMAPS", "LUMINANCE_WEIGHTS", "cubehelix", "colorize"]
@@ -76,6 +77,7 @@ def cubehelix(
     ((5, 3), [0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
     """
     n = check_positive_int("n", n)
+    check_memory(f"n={n}", 8.0 * 3 * 4 * n)  # the (n, 3) table and its temporaries
     start = check_real_number("start", start)
     rotations = check_real_number("rotations", rotations)
     hue = check_real_number("hue", hue, nonnegative=True)
@@ -115,9 +117,10 @@ def colorize(levels: np.ndarray, colormap: str = "cubehelix") -> np.ndarray:
     >>> colorize(np.array([0, 255], dtype=np.uint8)).tolist()
     [[0, 0, 0], [255, 255, 255]]
     """
-    levels = np.asarray(levels)
+    levels = check_array("levels", levels)
     if levels.dtype != np.uint8:
         raise ParameterError(f"levels dtype={levels.dtype} must be uint8")
+    check_choice("colormap", colormap, COLORMAPS)
     if colormap == "gray":
         return levels
     if colormap != "cubehelix":

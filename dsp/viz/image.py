@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_positive_int, check_real_number
+from .._validation import check_array, check_positive_int, check_real_number
 from ..errors import ParameterError
 from ._png import write_png
 from .colormap import COLORMAPS, colorize, cubehelix
@@ -39,20 +39,21 @@ __all__ = [
 LEVELS = 255
 
 
-def _check_db(S_db: Any) -> np.ndarray:
-    S_db = np.asarray(S_db)
+def _check_db(S_db: Any, name: str = "S_db") -> np.ndarray:
+    S_db = check_array(name, S_db)  # ragged lists and masked arrays: ParameterError
     if S_db.dtype.kind not in "fiu" or S_db.size == 0:
-        raise ParameterError(f"S_db (dtype={S_db.dtype}, shape={S_db.shape}) must be non-empty "
-                             "real numbers")
+        raise ParameterError(
+            f"{name} (dtype={S_db.dtype}, shape={S_db.shape}) must be non-empty real numbers"
+        )
     if np.isnan(S_db).any():
         index = tuple(int(i) for i in np.argwhere(np.isnan(S_db))[0])
-        raise ParameterError(f"S_db has a NaN at index {index}")
+        raise ParameterError(f"{name} has a NaN at index {index}")
     return S_db
 
 
-def db_limits(S_db: np.ndarray, *, top_db: float = 80.0, vmax: float | None = None) -> tuple[
-    float, float
-]:
+def db_limits(
+    S_db: np.ndarray, *, top_db: float = 80.0, vmax: float | None = None
+) -> tuple[float, float]:
     """The dB range a picture shows: ``(vmax - top_db, vmax)``, ``vmax`` the loudest value.
 
     Parameters
@@ -161,7 +162,7 @@ def uint8_to_db(levels: np.ndarray, *, vmin: float, vmax: float) -> np.ndarray:
     >>> uint8_to_db(np.array([0, 128, 255], dtype=np.uint8), vmin=-80.0, vmax=0.0)
     array([-80.        , -39.84313725,   0.        ])
     """
-    levels = np.asarray(levels)
+    levels = check_array("levels", levels)
     if levels.dtype != np.uint8:
         raise ParameterError(f"levels dtype={levels.dtype} must be uint8")
     vmin, vmax = _check_range(vmin, vmax)
@@ -223,8 +224,14 @@ def spectrogram_image(
         raise ParameterError(
             f"S_db.shape={S_db.shape} must be (n_bins, n_frames): pick one channel first"
         )
-    sizes = [check_positive_int(name, value) for name, value in
-             (("min_height", min_height), ("min_width", min_width), ("max_zoom", max_zoom))]
+    sizes = [
+        check_positive_int(name, value)
+        for name, value in (
+            ("min_height", min_height),
+            ("min_width", min_width),
+            ("max_zoom", max_zoom),
+        )
+    ]
     vmin, vmax = db_limits(S_db, top_db=top_db, vmax=vmax)
     levels = db_to_uint8(S_db[::-1], vmin=vmin, vmax=vmax)
     for axis, minimum in enumerate(sizes[:2]):

@@ -1,0 +1,179 @@
+"""Figure sizes and drawing time: ``python -m benchmarks.figures`` (a few minutes on 2 cores).
+
+Writes ``benchmarks/results/figures.md``:
+
+- the size (pixels, bytes) of the figures ``dsp demo`` and ``dsp mel``/``dsp stft`` write for
+  the 6-second example sound and for a 30-minute recording (the example looped), next to the
+  bare raster (one pixel per cell) the command wrote before figures existed;
+- the time to draw and encode a mel figure as PNG, ``dsp.specshow(...).to_png()`` against
+  ``librosa.display.specshow`` + ``fig.savefig`` (matplotlib, Agg, a figure of about the same
+  pixel size), in the same process, alternated runs, medians and their ratio.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._common import machine, paired, table
+
+__all__ = ["main", "run_figures"]
+
+OUT = Path(__file__).resolve().parent / "results" / "figures.md"
+THIRTY_MINUTES = 1800.0
+
+
+def _cli(args: list[str]) -> str:
+    from dsp.cli import main as dsp_main
+
+    stdout = sys.stdout
+    sys.stdout = captured = io.StringIO()
+    try:
+        status = dsp_main(args)
+    finally:
+        sys.stdout = stdout
+    assert status == 0, (args, captured.getvalue())
+    return captured.getvalue().strip()
+
+
+def _size_rows(folder: str) -> list[list[Any]]:
+    import dsp
+    from dsp.examples import example_audio
+    from dsp.io.audio import write_wav
+
+    y, sr = example_audio()
+    long = np.resize(y, int(THIRTY_MINUTES * sr))
+    rows = []
+    for label, signal in (("example, 6 s", y), ("example looped, 30 min", long)):
+        wav = os.path.join(folder, "in.wav")
+        write_wav(wav, signal, sr)
+        for command in ("mel", "stft"):
+            for name, extra in (("figure PNG", []), ("figure SVG", []), ("bare PNG", ["--bare"])):
+                out = os.path.join(folder, f"out.{'svg' if 'SVG' in name else 'png'}")
+                _cli([command, wav, "-o", out, *extra])
+                if out.endswith(".svg"):
+                    import xml.etree.ElementTree as ET
+
+                    root = ET.parse(out).getroot()
+                    px = f"{root.get('width')} x {root.get('height')}"
+                else:
+                    from PIL import Image
+
+                    with Image.open(out) as image:
+                        px = f"{image.size[0]} x {image.size[1]}"
+                rows.append([label, f"dsp {command}", name, px, f"{os.path.getsize(out):,}"])
+        del signal
+    demo = os.path.join(folder, "demo")
+    _cli(["demo", "-o", demo])
+    for name in ("example_mel.png", "example_stft.png"):
+        from PIL import Image
+
+        with Image.open(os.path.join(demo, name)) as image:
+            px = f"{image.size[0]} x {image.size[1]}"
+        rows.append(
+            ["example, 6 s", "dsp demo", name, px, f"{os.path.getsize(os.path.join(demo, name)):,}"]
+        )
+    assert dsp is not None
+    return rows
+
+
+def _timing_rows() -> list[list[Any]]:
+    import librosa.display
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import dsp
+    from dsp.examples import example_audio
+
+    y, sr = example_audio()
+    rows = []
+    for label, signal, runs in (
+        ("6 s", y, 7),
+        ("30 min", np.resize(y, int(THIRTY_MINUTES * sr)), 3),
+    ):
+        M_db = dsp.power_to_db(dsp.melspectrogram(y=signal, sr=sr), ref=np.max)
+
+        def ours(M_db: np.ndarray = M_db) -> bytes:
+            return dsp.specshow(M_db, sr=sr, y_axis="mel", title="mel").to_png()
+
+        def ref(M_db: np.ndarray = M_db) -> bytes:
+            fig, ax = plt.subplots(figsize=(14.2, 5.9), dpi=100)
+            image = librosa.display.specshow(M_db, sr=sr, x_axis="time", y_axis="mel", ax=ax)
+            fig.colorbar(image, ax=ax, format="%+2.0f dB")
+            ax.set_title("mel")
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png")
+            plt.close(fig)
+            return buffer.getvalue()
+
+        result = paired(ours, ref, runs)
+        rows.append(
+            [
+                f"mel figure, {label} ({M_db.shape[1]} frames)",
+                f"{result['ours']:.3f}",
+                f"{result['ref']:.3f}",
+                f"**{result['ratio']:.2f}** [{result['lo']:.2f}, {result['hi']:.2f}]",
+                runs,
+                f"{len(ours()):,}",
+                f"{len(ref()):,}",
+            ]
+        )
+        del M_db
+    return rows
+
+
+def run_figures() -> str:
+    """Measure everything and return the Markdown report."""
+    with tempfile.TemporaryDirectory() as folder:
+        sizes = _size_rows(folder)
+    timing = _timing_rows()
+    header = "\n".join(f"- {k}: {v}" for k, v in machine().items())
+    return "\n\n".join(
+        [
+            "# Figures: size and drawing time",
+            f"Generated by `python -m benchmarks.figures` on "
+            f"{datetime.date.today().isoformat()}.\n\n{header}",
+            "## Sizes of what the command writes\n\nDefault options (plot 1200 x 480 px). "
+            "`bare PNG` is the raw raster (`--bare`: one pixel per frame and frequency row), which "
+            "is what `dsp mel -o x.png` wrote before figures.",
+            table(["sound", "command", "output", "pixels", "bytes"], sizes),
+            "## Drawing a mel figure and encoding it as PNG\n\ndsp: `dsp.specshow(M_db, sr=sr, "
+            "y_axis='mel').to_png()`. librosa: `librosa.display.specshow` + `fig.colorbar` + "
+            "`fig.savefig(png)` with matplotlib's Agg backend, 1420 x 590 px. Seconds, medians of "
+            "alternated runs; ratio dsp / librosa (median [min, max] over pairs).",
+            table(
+                [
+                    "case",
+                    "dsp (s)",
+                    "librosa + matplotlib (s)",
+                    "ratio",
+                    "runs",
+                    "dsp bytes",
+                    "librosa bytes",
+                ],
+                timing,
+            ),
+            "",
+        ]
+    )
+
+
+def main() -> int:
+    report = run_figures()
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(report, encoding="utf-8")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""dsp.batch on a real Dask LocalCluster of 2 worker processes.
+
+The cluster's outputs must be byte-identical to the local pool's, through the Client itself and
+through its concurrent.futures interface; a worker killed (SIGKILL) in the middle of a clip must
+cost neither a clip nor a duplicate: Dask reruns the task elsewhere, the atomic write leaves no
+partial file, and the manifest has exactly one row per clip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import distributed  # in the test extra (dask[distributed]): installed in CI
+import pytest
+from test_batch import KillOnce, energy, make_tree, manifest, tree
+
+import dsp
+from dsp import batch
+from dsp.cli import main
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=40,
+        ) as cluster,
+        distributed.Client(cluster) as dask_client,
+    ):
+        yield dask_client
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    root = tmp_path_factory.mktemp("dask") / "data"
+    return root, make_tree(root, n=10)
+
+
+def test_cluster_outputs_equal_the_local_pool(client, data, tmp_path):
+    root, keys = data
+    for fmt, jobs in (("npy", 2), ("shards", 1)):  # jobs=1 gives the pool's bytes (test_batch)
+        local = batch.extract(
+            root,
+            tmp_path / f"local-{fmt}",
+            transform=energy,
+            sr=None,
+            jobs=jobs,
+            format=fmt,
+            shard_size=4,
+        )
+        on_client = batch.extract(
+            root,
+            tmp_path / f"client-{fmt}",
+            transform=energy,
+            sr=None,
+            executor=client,
+            format=fmt,
+            shard_size=4,
+        )
+        on_executor = batch.extract(
+            root,
+            tmp_path / f"executor-{fmt}",
+            transform=energy,
+            sr=None,
+            executor=client.get_executor(),
+            format=fmt,
+            shard_size=4,
+            chunksize=3,
+        )
+        assert (
+            [r["key"] for r in local.failed]
+            == [r["key"] for r in on_client.failed]
+            == ["cars/broken"]
+        )
+        expected = tree(tmp_path / f"local-{fmt}")
+        assert tree(tmp_path / f"client-{fmt}") == expected == tree(tmp_path / f"executor-{fmt}")
+        assert on_executor.total == len(keys)
+
+
+def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(client, data, tmp_path):
+    root, keys = data
+    good = [k for k in keys if k != "cars/broken"]
+    victim_key = good[len(good) // 2]
+    y, _ = dsp.load(root / f"{victim_key}.wav", sr=None)
+    killer = KillOnce(y.shape[-1], str(tmp_path / "struck"))
+    report = batch.extract(root, tmp_path / "out", transform=killer, sr=None, executor=client)
+    assert (tmp_path / "struck").exists(), "the worker was not killed"
+    rows = manifest(tmp_path / "out")
+    assert [r["key"] for r in rows] == keys  # one row per clip: none lost, none doubled
+    assert [r["key"] for r in report.failed] == ["cars/broken"]
+    batch.extract(root, tmp_path / "reference", transform=killer, sr=None, jobs=1)
+    assert tree(tmp_path / "out") == tree(tmp_path / "reference")
+    client.wait_for_workers(2, timeout=60)  # the nanny restarted it for the next tests
+
+
+def test_command_on_a_scheduler_address(client, data, tmp_path, capsys):
+    root, keys = data
+    address = client.scheduler.address  # tcp://127.0.0.1:PORT, as a real cluster's
+    args = ["batch", str(root), "--sr", "native", "--feature", "stft", "--n-fft", "256"]
+    assert main([*args, "-o", str(tmp_path / "cluster"), "--dask", address]) == 1
+    assert main([*args, "-o", str(tmp_path / "local"), "--jobs", "1"]) == 1  # the broken clip
+    assert f"{len(keys)} clips: {len(keys) - 1} with features" in capsys.readouterr().out
+    assert tree(tmp_path / "cluster") == tree(tmp_path / "local")
+
+
+@pytest.mark.bench
+def test_the_benchmark_runs_and_writes_its_report(tmp_path, monkeypatch):
+    """benchmarks/batch.py on 8 clips of 1 s, one round (no timing is asserted)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    from benchmarks import batch as bench
+
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "batch.md")
+    bench.main(["--clips", "8", "--rounds", "1", "--seconds", "1"])
+    report = (tmp_path / "batch.md").read_text()
+    assert "| dsp on Dask |" in report and "| librosa |" in report and "## Targets" in report
