@@ -293,6 +293,35 @@ _NOTES = [
 ]
 
 
+#: The other benchmarks: each writes its own file under ``results/`` (``python -m benchmarks.X``).
+TOPICS = (
+    ("mel_before_after", "before_after", "8", "the default mel before and after the parity fix"),
+    ("blas_parity", "blas_parity", "8", "mel projection parity per BLAS kernel and thread count"),
+    ("resampling", "resampling", "10", "dsp_hq against soxr HQ: time, passband, alias/image"),
+    ("streaming", "streaming", "11", "streaming vs offline, dsp live, memory against length"),
+    ("figures", "figures", "12", "figure sizes and drawing time against librosa + matplotlib"),
+    ("toolbox", "toolbox", "13", "MFCC, deltas, istft, Griffin-Lim, mel inversion vs librosa"),
+    ("conventions", "conventions", "14", "Whisper vs transformers, Kaldi vs kaldi-native-fbank"),
+    ("batch", "batch", "15", "dataset throughput vs librosa in a pool; Dask overhead"),
+)
+
+
+def _topic_index() -> list[str]:
+    """Links to the per-topic result files (each has its own machine, date and targets)."""
+    rows = [
+        [f"[results/{name}.md](results/{name}.md)", f"`python -m benchmarks.{module}`", issue, what]
+        for name, module, issue, what in TOPICS
+    ]
+    return [
+        "## Other benchmarks",
+        "",
+        "Each writes its own file, with its machine, date, load and targets:",
+        "",
+        table(["file", "command", "issue", "what"], rows),
+        "",
+    ]
+
+
 def render(
     machine: dict[str, str],
     timing: list[dict[str, Any]],
@@ -333,6 +362,7 @@ def render(
         "",
         _memory_table(memory),
         "",
+        *_topic_index(),
         "## Time to first result",
         "",
         "Fresh processes, alternated, medians; peak RSS from `wait4`. dsp's bytecode is compiled "

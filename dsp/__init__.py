@@ -2,53 +2,63 @@
 
 The pipeline, one module per stage (this file is the table of contents)::
 
-    audio -> framing -> windows -> stft -> |.|**power -> mel filterbank -> db -> cnn input
+    file/stream -> decode -> resample -> framing -> windows -> stft -> |.|**power
+        -> mel filterbank -> db -> figure / cnn input
 
-===================  ==========================================================================
-module               public names
-===================  ==========================================================================
-``dsp.framing``      :class:`FrameGeometry`, :func:`frame`, :func:`pad_center`,
-                     :func:`center_pad`, :func:`n_frames`
-``dsp.timeaxis``     :func:`frames_to_samples`, :func:`samples_to_frames`,
-                     :func:`frames_to_time`, :func:`time_to_frames`, :func:`samples_to_time`,
-                     :func:`time_to_samples` (also importable from ``dsp.framing``)
-``dsp.windows``      :func:`get_window`
-``dsp.spectrum``     :func:`stft`, :func:`fft_frequencies`
-``dsp.mel``          :func:`hz_to_mel`, :func:`mel_to_hz`, :func:`mel_frequencies`
-``dsp.filterbank``   :func:`mel_filterbank`
-``dsp.db``           :func:`power_to_db`, :func:`amplitude_to_db`, :func:`db_to_power`,
-                     :func:`db_to_amplitude`
-``dsp.pipeline``     :func:`spectrogram`, :func:`melspectrogram`, :class:`MelSpectrogram`
-``dsp.transforms``   :class:`Spectrogram`, :class:`MelScale`, :class:`MelSpectrogram` (the stages
-                     as objects that build their window, geometry, filterbank once)
-``dsp.cnn``          :func:`to_cnn_input`
-``dsp.cosine``       :func:`dct`, :func:`idct`, :func:`dct_matrix`
-``dsp.cepstrum``     :func:`mfcc`, :func:`mfcc_to_mel`, :func:`mfcc_to_audio`
-``dsp.deltas``       :func:`delta`
-``dsp.inverse``      :func:`istft`, :func:`window_sumsquare`
-``dsp.phase``        :func:`griffinlim`
-``dsp.mel_inverse``  :func:`mel_to_stft`, :func:`mel_to_audio`, :func:`nnls`
-``dsp.audio``        :func:`load`, :func:`info`, :func:`write_wav`, :class:`AudioInfo`
-``dsp.resampling``   :func:`resample`, :class:`BlockResampler` (any sample rate)
-``dsp.streaming``    :class:`StftStream`, :class:`SpectrogramStream`, :class:`MelStream`
-                     (``transform.stream()``: frames as audio arrives, equal to offline)
-``dsp.filestream``   :func:`stream_file`, :class:`FileFrames` (a file's frames in blocks)
-``dsp.image``        :func:`spectrogram_image`, :func:`db_limits`, :func:`db_to_uint8`,
-                     :func:`uint8_to_db`, :func:`write_png`
-``dsp.colormap``     :func:`cubehelix`, :func:`colorize`
-``dsp.viz.figure``   :func:`specshow` (a figure with axes, ticks and a dB colour bar),
-                     :class:`Figure`
-``dsp.compat.whisper``      :func:`whisper_log_mel` (Whisper's log-mel input)
-``dsp.compat.kaldi``        :func:`kaldi_fbank`, :func:`kaldi_mfcc` (Kaldi's features)
-``dsp.compat.presets``      named conventions (librosa, torchaudio, whisper, kaldi, ...);
-                     :func:`compare` (``dsp.compat.convention_diff``): two of them, stage by stage
-``dsp.examples``     :func:`example_audio`
-``dsp.batch``        :func:`dsp.batch.extract`, :func:`dsp.batch.feature`: many clips to
-                     features on a process pool or a Dask cluster (imported on first use)
-``dsp.cli``          the ``dsp`` command (``dsp demo``, ``dsp mel``, ``dsp stft``, ``dsp info``,
-                     ``dsp mfcc``, ``dsp invert``, ``dsp live``)
-``dsp.errors``       :class:`ParameterError`, :class:`AudioFormatError`, :class:`DspWarning`
-===================  ==========================================================================
+The stages, at the top of the package:
+
+======================  =======================================================================
+module                  public names
+======================  =======================================================================
+``dsp.framing``         :class:`FrameGeometry`, :func:`frame`, :func:`pad_center`,
+                        :func:`center_pad`, :func:`n_frames`
+``dsp.timeaxis``        :func:`frames_to_samples`, :func:`samples_to_frames`,
+                        :func:`frames_to_time`, :func:`time_to_frames`, :func:`samples_to_time`,
+                        :func:`time_to_samples` (also importable from ``dsp.framing``)
+``dsp.windows``         :func:`get_window`
+``dsp.spectrum``        :func:`stft` (and ``stft_reference``, the readable STFT),
+                        :func:`fft_frequencies`
+``dsp.mel``             :func:`hz_to_mel`, :func:`mel_to_hz`, :func:`mel_frequencies`
+``dsp.filterbank``      :func:`mel_filterbank`
+``dsp.db``              :func:`power_to_db`, :func:`amplitude_to_db`, :func:`db_to_power`,
+                        :func:`db_to_amplitude`
+``dsp.pipeline``        :func:`spectrogram`, :func:`melspectrogram` (the functional chain)
+``dsp.transforms``      :class:`Spectrogram`, :class:`MelScale`, :class:`MelSpectrogram` (the
+                        stages as objects that build their window, geometry, filterbank once)
+``dsp.cnn``             :func:`to_cnn_input`
+``dsp.resampling``      :func:`resample`, :class:`BlockResampler` (any sample rate)
+``dsp.streaming``       :class:`StftStream`, :class:`SpectrogramStream`, :class:`MelStream`
+                        (``transform.stream()``: frames as audio arrives, equal to offline)
+``dsp.filestream``      :func:`stream_file`, :class:`FileFrames` (a file's frames in blocks)
+``dsp.cosine``          :func:`dct`, :func:`idct`, :func:`dct_matrix`
+``dsp.cepstrum``        :func:`mfcc`, :func:`mfcc_to_mel`, :func:`mfcc_to_audio`
+``dsp.deltas``          :func:`delta`
+``dsp.inverse``         :func:`istft`, :func:`window_sumsquare`
+``dsp.phase``           :func:`griffinlim`
+``dsp.mel_inverse``     :func:`mel_to_stft`, :func:`mel_to_audio`, :func:`nnls`
+``dsp.examples``        :func:`example_audio`
+``dsp.errors``          :class:`ParameterError`, :class:`AudioFormatError`, :class:`DspWarning`
+======================  =======================================================================
+
+Grouped by concern, in sub-packages:
+
+======================  =======================================================================
+package                 public names
+======================  =======================================================================
+``dsp.io``              :func:`load`, :func:`info`, :func:`write_wav`, :class:`AudioInfo`,
+                        :func:`open_blocks` (WAV/AIFF by hand; other formats via soundfile)
+``dsp.viz``             :func:`specshow`, :class:`Figure` (axes, ticks, a dB colour bar; PNG
+                        and SVG), :func:`spectrogram_image`, :func:`write_png`,
+                        :func:`cubehelix`, :func:`colorize`, ...
+``dsp.compat``          :func:`whisper_log_mel`, :func:`kaldi_fbank`, :func:`kaldi_mfcc`, the
+                        named presets (``MelSpectrogram.preset``), :func:`compare` (two
+                        conventions, stage by stage)
+``dsp.batch``           ``dsp.batch.extract``: many clips to features on a process pool or a
+                        Dask cluster (imported on first use)
+``dsp.cli``             the ``dsp`` command: ``demo``, ``mel``, ``stft``, ``info``, ``mfcc``,
+                        ``invert``, ``diff``, ``batch``, ``live`` (one module per command)
+``dsp._engine``         private: the fast block engine, tested bit for bit against the stages
+======================  =======================================================================
 
 Every numeric convention (DFT sign and scale, periodic windows, centre padding, frame count,
 bin grid, mel scales, filter norms, dB reference) is defined once in ``docs/conventions.md``.

@@ -42,6 +42,26 @@ def _check_cepstral_args(dct_type: Any, norm: Any, lifter: Any) -> tuple[Any, An
     return int(dct_type), norm, lifter
 
 
+def _lifter_weights(lifter: float, n: int, dtype: np.dtype) -> np.ndarray:
+    """``w_i = 1 + (lifter / 2) sin(pi i / lifter)`` for ``i = 1 .. n``, in ``dtype``.
+
+    Computed as librosa does (in ``dtype``, so that float32 rounds the same way) wherever that
+    is finite. Where it is not, the same values stably: a ``lifter`` below ``eps / 2`` puts
+    every weight within ``eps / 4`` of 1, so each rounds to exactly 1 (librosa's
+    ``pi i / lifter`` would overflow and give NaN); a ``lifter`` beyond ``dtype``'s range is
+    ``1 + (pi i / 2) sinc(i / lifter)`` in float64, which tends to ``1 + pi i / 2``.
+    """
+    if lifter < float(np.finfo(dtype).eps) / 2:
+        return np.ones(n, dtype=dtype)
+    with np.errstate(all="ignore"):
+        sine = np.sin(np.pi * np.arange(1, 1 + n, dtype=dtype) / lifter)
+        weights = 1 + (lifter / 2) * sine
+    if np.isfinite(weights).all():
+        return weights
+    index = np.arange(1, 1 + n, dtype=np.float64)
+    return (1 + (np.pi * index / 2) * np.sinc(index / lifter)).astype(dtype)
+
+
 def _check_bands(name: str, value: Any) -> np.ndarray:
     """A finite real array of at least 2 dimensions ``(..., bands, frames)``."""
     array = check_real_array(name, value)
@@ -85,7 +105,10 @@ def mfcc(
         DCT scaling, see :func:`dct`.
     lifter : float >= 0
         Cepstral liftering: if > 0, coefficient ``i`` (from 1) is multiplied by
-        ``1 + (lifter / 2) sin(pi i / lifter)``, raising the higher coefficients.
+        ``1 + (lifter / 2) sin(pi i / lifter)``, raising the higher coefficients (HTK uses
+        22). Any value is computed without overflow: a lifter below half the dtype's ``eps``
+        changes nothing (every weight rounds to 1), and a huge one gives the limit
+        ``1 + pi i / 2``.
     mel_norm : {"slaney", None} or float > 0
         ``norm`` of the mel filterbank (:func:`dsp.mel_filterbank`).
     **mel_kwargs
@@ -117,7 +140,9 @@ def mfcc(
         liftered:  M[..., i, t] *= 1 + (lifter / 2) sin(pi (i + 1) / lifter)
 
     The first ``n_mfcc`` rows of :func:`dct_matrix` are applied to every frame in float64;
-    the result is rounded to the spectrogram's dtype. The dB reference of ``power_to_db`` is
+    the result is rounded to the spectrogram's dtype, and liftered in that dtype as librosa
+    does (where librosa's ``sin(pi (i + 1) / lifter)`` would overflow, the same weights are
+    computed stably: see ``lifter``). The dB reference of ``power_to_db`` is
     1.0 and ``top_db`` 80 over the whole array (all channels), as in librosa.
 
     librosa equivalent: ``librosa.feature.mfcc(y=y, sr=sr, S=S, n_mfcc=..., dct_type=...,
@@ -150,9 +175,7 @@ def mfcc(
     else:
         M = dct(S, type=kind, norm=scaling, axis=-2)[..., :n_mfcc, :]
     if lifter > 0:
-        # In the coefficients' dtype, as librosa, so that float32 liftering rounds the same way.
-        sine = np.sin(np.pi * np.arange(1, 1 + n_mfcc, dtype=M.dtype) / lifter)
-        M *= (1 + (lifter / 2) * sine)[:, None]
+        M *= _lifter_weights(lifter, n_mfcc, M.dtype)[:, None]
     return M
 
 
@@ -217,8 +240,7 @@ def mfcc_to_mel(
     kind, scaling, lifter = _check_cepstral_args(dct_type, norm, lifter)
     check_real_number("ref", ref, positive=True)
     if lifter > 0:
-        index = np.arange(1, 1 + coefficients.shape[-2], dtype=coefficients.dtype)
-        weights = 1 + lifter * 0.5 * np.sin(np.pi * index / lifter)
+        weights = _lifter_weights(lifter, coefficients.shape[-2], coefficients.dtype)
         if np.any(np.abs(weights) < np.finfo(weights.dtype).eps):
             warn(f"lifter={lifter} gives a weight of (nearly) zero; undoing it amplifies noise")
         coefficients = coefficients / (weights + np.finfo(coefficients.dtype).tiny)[:, None]

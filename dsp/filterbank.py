@@ -34,6 +34,43 @@ def _check_norm(norm: Any) -> Any:
     raise ParameterError(f"norm={norm!r} must be 'slaney', None, or a number p > 0 (Lp norm)")
 
 
+def _lp_lengths(weights: np.ndarray, p: float) -> np.ndarray:
+    """Each row's Lp norm ``(sum |w|^p)^(1/p)`` (float64, ``(n_mels, 1)``), 1 for empty rows.
+
+    Computed as ``librosa.util.normalize`` does wherever that is exact. Where it is not (a
+    tiny ``p`` makes ``sum ** (1/p)`` overflow; a huge ``p`` makes every ``|w|^p`` underflow),
+    as ``peak * (sum (|w| / peak)^p)^(1/p)``, whose sum lies in ``[1, n_bins]``. A ``p`` so
+    small that the normalised filter would underflow ``dtype`` is refused.
+    """
+    tiny = np.finfo(weights.dtype).tiny
+    magnitude = np.abs(weights).astype(np.float64)
+    peak = magnitude.max(axis=-1, keepdims=True)
+    if np.isinf(p):
+        return np.where(peak < tiny, 1.0, peak)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        total = np.sum(magnitude**p, axis=-1, keepdims=True)
+        length = total ** (1.0 / p)
+        growth = np.log10(length) - np.log10(peak)  # log10 of (Lp norm / peak), >= 0
+    unstable = ((total < np.finfo(np.float64).tiny) | ~np.isfinite(length)) & (peak > 0)
+    if unstable.any():
+        rows = unstable[:, 0]
+        with np.errstate(under="ignore"):
+            scaled = np.sum((magnitude[rows] / peak[rows]) ** p, axis=-1, keepdims=True)
+        growth[rows] = np.log10(scaled) / p  # the sum is in [1, n_bins]: finite, >= 0
+        with np.errstate(over="ignore"):
+            length[rows] = peak[rows] * 10.0 ** growth[rows]
+    empty = length < tiny  # all-zero rows stay as they are, as librosa's
+    underflows = ~empty & (growth > -np.log10(tiny))
+    if underflows.any():
+        raise ParameterError(
+            f"norm={p} is too small: a filter's L{p} norm is 10^{growth[underflows].max():.3g} "
+            f"times its peak, so the normalised filter underflows {weights.dtype}; use a larger "
+            "p (p >= 1 is a norm)"
+        )
+    length[empty] = 1.0
+    return length
+
+
 def mel_filterbank(
     *,
     sr: float,
@@ -75,8 +112,10 @@ def mel_filterbank(
     ------
     ParameterError
         For a bad ``sr``, ``n_fft``, ``n_mels``, ``norm`` or ``dtype``, ``fmin < 0``,
-        ``fmin >= fmax``, ``fmax > sr / 2``, or a range so narrow that band edges coincide
-        (librosa returns NaN filters there).
+        ``fmin >= fmax``, ``fmax > sr / 2``, a range so narrow that band edges coincide
+        (librosa returns NaN filters there) or that Slaney's weights overflow ``dtype`` (a
+        tiny ``sr``: librosa returns inf), or a ``norm=p`` so small that the normalised
+        filters underflow ``dtype`` (their Lp norm is ``n ** (1/p)`` times their peak).
 
     Warns
     -----
@@ -91,7 +130,9 @@ def mel_filterbank(
         w_i(f) = max(0, min((f - f_i) / (f_{i+1} - f_i), (f_{i+2} - f) / (f_{i+2} - f_{i+1})))
 
     The weights are cast to ``dtype`` *before* normalising (eq. B2, Slaney:
-    ``w_i *= 2 / (f_{i+2} - f_i)``).
+    ``w_i *= 2 / (f_{i+2} - f_i)``). An Lp norm is computed as librosa's
+    ``(sum_f w_i(f)^p)^(1/p)`` wherever that is finite, and as
+    ``max(w_i) (sum_f (w_i(f) / max(w_i))^p)^(1/p)`` where it is not (a tiny or a huge ``p``).
 
     librosa equivalent: ``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin,
     fmax=fmax, htk=htk, norm=norm, dtype=dtype)`` (identical).
@@ -118,7 +159,7 @@ def mel_filterbank(
     norm = _check_norm(norm)
     try:
         dtype = np.dtype(dtype)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, SyntaxError):  # np.dtype("01") parses "01" as Python
         raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from None
     if dtype.kind != "f":
         raise ParameterError(f"dtype={dtype} must be a floating-point type")
@@ -144,15 +185,17 @@ def mel_filterbank(
         weights[a:b] = np.maximum(0, np.minimum(rising, falling))
 
     if norm == "slaney":
-        weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            area = 2.0 / (edges[2:] - edges[:-2])
+            weights *= area[:, None]
+        if not np.isfinite(weights).all():
+            raise ParameterError(
+                f"sr={sr}, fmin={fmin}, fmax={fmax}: the bands are so narrow that Slaney's "
+                f"unit-area weights 2 / (f[i+2] - f[i]) (up to {area.max():.3g} per Hz) overflow "
+                f"{dtype}; use a larger sr or a wider fmin..fmax, or norm=None"
+            )
     elif norm is not None:
-        magnitude = np.abs(weights).astype(np.float64)
-        if np.isinf(norm):
-            length = magnitude.max(axis=-1, keepdims=True)
-        else:
-            length = np.sum(magnitude**norm, axis=-1, keepdims=True) ** (1.0 / norm)
-        length[length < np.finfo(dtype).tiny] = 1.0
-        weights = (weights / length).astype(dtype)
+        weights = (weights / _lp_lengths(weights, norm)).astype(dtype)
 
     empty = int(np.count_nonzero(weights.max(axis=1) <= 0))
     if empty:

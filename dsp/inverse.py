@@ -100,8 +100,10 @@ def window_sumsquare(
     squared = stft_window(window, win_length, n_fft) ** 2
     try:
         out_dtype = np.dtype(dtype)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, SyntaxError):  # np.dtype("01") parses "01" as Python
         raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from None
+    if out_dtype.kind != "f":
+        raise ParameterError(f"dtype={dtype!r} must be a real floating-point type")
     length = n_fft + float(hop_length) * max(n_frames - 1, 0)  # float: 2**64 hops do not wrap
     check_memory(f"hop_length={hop_length} with n_frames={n_frames}", 2.0 * 8 * length)
     return _envelope(squared, n_frames, hop_length, out_dtype)
@@ -149,7 +151,7 @@ def _real_dtype(D: np.ndarray, dtype: Any) -> np.dtype:
         return np.dtype(np.float32 if D.dtype in (np.complex64, np.float32) else np.float64)
     try:
         out = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError, SyntaxError):  # np.dtype("01") parses "01" as Python
         raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from None
     if out.kind != "f":
         raise ParameterError(f"dtype={dtype!r} must be a real floating-point type")

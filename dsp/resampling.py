@@ -223,7 +223,13 @@ def resample(
     if orig == target:
         return y
     n = y.shape[axis]
-    n_out = math.ceil(n * target / orig)
+    exact_out = n * target / orig
+    if not math.isfinite(exact_out) or exact_out > 2**62:
+        raise ParameterError(
+            f"orig_sr={orig_sr!r} -> target_sr={target_sr!r} would turn {n} samples into "
+            f"{exact_out:.3g}: beyond any memory"
+        )
+    n_out = math.ceil(exact_out)
     rows = y.size // max(n, 1)
     # the output and one working copy of it, refused before anything is allocated
     check_memory(
@@ -306,7 +312,7 @@ class BlockResampler:
             raise ParameterError(f"channels={channels!r} must be a positive integer")
         try:
             self.dtype = np.dtype(dtype)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, SyntaxError):  # np.dtype("01") parses it as Python
             raise ParameterError(f"dtype={dtype!r} must be float32 or float64") from None
         if self.dtype not in (np.float32, np.float64):
             raise ParameterError(f"dtype={dtype!r} must be float32 or float64")

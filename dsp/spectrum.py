@@ -305,7 +305,7 @@ def complex_dtype(y: np.ndarray, dtype: Any) -> np.dtype:
         return np.result_type(y.dtype, np.complex64)
     try:
         dtype = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError, SyntaxError):  # np.dtype("01") parses "01" as Python
         raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from None
     if dtype.kind != "c":
         raise ParameterError(f"dtype={dtype} must be a complex type (complex64 or complex128)")

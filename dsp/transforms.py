@@ -226,7 +226,24 @@ class MelScale:
                 f"S.shape={S.shape} does not match n_fft={self.n_fft}: a spectrogram for this "
                 f"n_fft has {n_bins} frequency rows (S.shape[-2])"
             )
-        return dense_project(self.mel_basis, S)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.finite(dense_project(self.mel_basis, S))
+
+    def finite(self, M: np.ndarray, power: float | None = None) -> np.ndarray:
+        """``M`` if finite; else ``ParameterError``: the projection of a finite spectrogram
+        (``|D| ** power``) exceeds ``M``'s dtype (a huge ``power``, or the huge unit-area
+        weights of a tiny ``sr``)."""
+        with np.errstate(invalid="ignore"):
+            largest = M.max(initial=0.0)
+        if not np.isfinite(largest):
+            what = "S" if power is None else f"power={power} overflows {M.dtype}: |D| ** power"
+            raise ParameterError(
+                f"{what} times the mel filterbank (weights up to "
+                f"{float(self.mel_basis.max()):.3g}, sr={self.sr}) exceeds "
+                f"{np.finfo(M.dtype).max:.3g}; use a smaller power, a larger sr, norm=None, "
+                "or scale the input"
+            )
+        return M
 
     @property
     def nbytes(self) -> int:
@@ -345,19 +362,21 @@ class MelSpectrogram:
         spec, mel = self.spectrogram, self.mel_scale
         if self.precision == "float64":
             S = spec(y)  # checked finite
-            return check_finite(dense_project(mel.mel_basis, S), spec.power)
+            with np.errstate(over="ignore", invalid="ignore"):
+                return mel.finite(dense_project(mel.mel_basis, S), spec.power)
         y = spec.check(y)
-        M = mel_blocked(
-            y,
-            geometry=spec.geometry,
-            window=spec.window,
-            pad_mode=spec.pad_mode,
-            power=spec.power,
-            mel_basis=mel.mel_basis,
-            precision=self.precision,
-            banded=mel.banded,
-        )
-        return check_finite(M, spec.power)
+        with np.errstate(over="ignore", invalid="ignore"):
+            M = mel_blocked(
+                y,
+                geometry=spec.geometry,
+                window=spec.window,
+                pad_mode=spec.pad_mode,
+                power=spec.power,
+                mel_basis=mel.mel_basis,
+                precision=self.precision,
+                banded=mel.banded,
+            )
+        return mel.finite(M, spec.power)
 
     def stages(self, y: np.ndarray) -> dict[str, np.ndarray]:
         """Every intermediate of the pipeline for audio ``y``, by name, in order.

@@ -8,6 +8,7 @@ partial file, and the manifest has exactly one row per clip.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import distributed  # in the test extra (dask[distributed]): installed in CI
@@ -21,6 +22,10 @@ from dsp.cli import main
 
 @pytest.fixture(scope="module")
 def client():
+    # distributed's nanny sets OMP/OPENBLAS/MKL_NUM_THREADS=1 in *this* process's environment
+    # (its pre-spawn-environ) and leaves them: later tests' subprocesses would then run BLAS on
+    # one thread while this process runs it on two, and a BLAS product may round differently.
+    environ = dict(os.environ)
     with (
         distributed.LocalCluster(
             n_workers=2,
@@ -32,6 +37,8 @@ def client():
         distributed.Client(cluster) as dask_client,
     ):
         yield dask_client
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 @pytest.fixture(scope="module")

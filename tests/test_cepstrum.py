@@ -209,3 +209,50 @@ def test_dsp_mfcc_command(tmp_path, capsys):
     assert (tmp_path / "x.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["mfcc", str(wav), "-o", str(tmp_path / "x.txt")]) == 2
     assert "must end in .npy" in capsys.readouterr().err
+
+
+# --- extreme but legal parameters: a correct finite result, or a clear error ----------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("lifter", [5e-324, 1e-300, 1e-40, 1e-17])
+def test_tiny_lifter_changes_nothing(dtype, lifter):
+    """Each weight 1 + (L/2) sin(pi i / L) is within L/2 of 1, which rounds to 1 below the
+    dtype's eps/2; librosa's pi i / L overflows there (divide-by-zero, NaN coefficients)."""
+    S = dsp.power_to_db(np.abs(make_signal(2, (40, 6), np.float64, "noise")) + 0.1).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        liftered = dsp.mfcc(S=S, n_mfcc=13, lifter=lifter)
+        back = dsp.mfcc_to_mel(liftered, n_mels=40, lifter=lifter)
+    np.testing.assert_array_equal(liftered, dsp.mfcc(S=S, n_mfcc=13))
+    np.testing.assert_array_equal(back, dsp.mfcc_to_mel(liftered, n_mels=40))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("lifter", [1e39, 1e300, 1.7e308])
+def test_huge_lifter_is_finite_and_exact(dtype, lifter):
+    """Beyond float32's range librosa's (L/2) in float32 is inf and inf * sin(0) NaN; the
+    weights are 1 + (L/2) sin(pi i / L), here in Python floats (exact enough in float64)."""
+    S = dsp.power_to_db(np.abs(make_signal(2, (40, 6), np.float64, "noise")) + 0.1).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        liftered = dsp.mfcc(S=S, n_mfcc=13, lifter=lifter)
+        back = dsp.mfcc_to_mel(liftered, n_mels=40, lifter=lifter, ref=1.0)
+    weights = np.array([1 + lifter / 2 * math.sin(math.pi * i / lifter) for i in range(1, 14)])
+    plain = dsp.mfcc(S=S, n_mfcc=13).astype(np.float64)
+    # one rounding of the weights and one of the product: 2 ulps of the dtype
+    rtol = 2 * np.finfo(dtype).eps
+    np.testing.assert_allclose(liftered, plain * weights[:, None], rtol=rtol, atol=0)
+    assert np.isfinite(back).all()
+
+
+def test_mfcc_with_a_tiny_sr_or_p_norm_is_an_error():
+    y = make_signal(4, (4096,), np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # librosa overflows (inf, NaN) with RuntimeWarnings
+        with pytest.raises(ParameterError, match=r"sr=1e-300"):
+            dsp.mfcc(y=y, sr=1e-300)
+        with pytest.raises(ParameterError, match=r"sr=1e-36"):
+            dsp.mfcc(y=y, sr=1e-36)
+        with pytest.raises(ParameterError, match=r"norm=1e-282 is too small"):
+            dsp.mfcc(y=y, sr=16000, mel_norm=1e-282)

@@ -307,7 +307,7 @@ def test_overflowing_option_values(wav, tmp_path, option, value, fragment):
         ("--fmax", "1e308", "fmax=1e+308"),
         ("--window", "kaiser:1e308", None),  # legal and finite, if hardly useful
         ("--window", "gaussian:1e-300", None),
-        ("--channel", str(10**30), "channel="),
+        ("--channel", str(10**30), "--channel "),
         ("--offset", "inf", "offset=inf"),
         ("--duration", "nan", "duration=nan"),
     ],

@@ -20,8 +20,9 @@ EPS32 = np.finfo(np.float32).eps
 #: For float32 data with mode="interp", librosa fits the edge polynomials in float32 (scipy's
 #: least squares in single precision); ours are fitted in float64. The difference is librosa's
 #: float32 rounding of a least-squares solve: a few ulps times the fit's condition number,
-#: which grows with the order. Up to order 3 it stays within 32 ulps of the largest output.
-EDGE_F32_ULPS = 32
+#: which grows with the order and the width: 41 ulps of the largest output were seen at order 3,
+#: width 15 (a random draw), so the bound is 64.
+EDGE_F32_ULPS = 64
 #: Our float32 result is the float64 result rounded once: within half an ulp of it.
 ROUNDING = EPS32
 

@@ -156,3 +156,40 @@ def test_band_edges_that_coincide():
 def test_bad_dtype():
     with pytest.raises(ParameterError, match=r"dtype=int32 must be a floating-point type"):
         dsp.mel_filterbank(sr=22050, n_fft=2048, dtype=np.int32)
+
+
+# --- extreme but legal parameters: a correct finite result, or a clear error ----------------
+
+
+@pytest.mark.parametrize("norm", [1e-282, 1e-3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tiny_p_norm_is_refused_not_inf(norm, dtype):
+    """A filter's Lp norm is about n ** (1/p) times its peak: for a tiny p the normalised
+    filter underflows (librosa's sum ** (1/p) overflows, with a RuntimeWarning): refused."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way
+        with pytest.raises(ParameterError, match=rf"norm={norm} is too small: .* underflows"):
+            dsp.mel_filterbank(sr=16000, n_fft=512, n_mels=10, norm=norm, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_huge_p_norm_tends_to_the_max_norm(dtype):
+    """L_p -> L_inf as p grows: with p = 1e300 every |w|^p underflows in librosa's sum (which
+    then leaves the filters unnormalised); computed relative to the peak it is the max norm."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = dsp.mel_filterbank(sr=16000, n_fft=512, n_mels=10, norm=1e300, dtype=dtype)
+    peak1 = dsp.mel_filterbank(sr=16000, n_fft=512, n_mels=10, norm=None, dtype=dtype)
+    expected = peak1 / peak1.max(axis=1, keepdims=True)  # the definition of the inf norm
+    np.testing.assert_allclose(huge, expected, rtol=np.finfo(dtype).eps, atol=0)
+
+
+def test_slaney_weights_beyond_the_dtype_are_refused():
+    """sr=1e-300: the bands are 1e-302 Hz wide, so 2 / (f2 - f0) ~ 1e302 overflows float32
+    (librosa returns inf); refused, naming sr. In float64 it fits: finite."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ParameterError, match=r"sr=1e-300, .* overflow float32"):
+            dsp.mel_filterbank(sr=1e-300, n_fft=512, n_mels=10)
+        basis = dsp.mel_filterbank(sr=1e-300, n_fft=512, n_mels=10, dtype=np.float64)
+    assert np.isfinite(basis).all() and basis.max() > 1e300

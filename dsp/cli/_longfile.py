@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ..db import _power_to_db
+from ..db import _power_to_db, _ref_power
 from ..errors import ParameterError
 from ..filestream import FileFrames
 from ..io._atomic import atomic_write, scratch_file
@@ -114,10 +114,17 @@ def write_npy(args: argparse.Namespace) -> tuple[tuple[int, int], np.dtype] | No
     Returns ``(shape, dtype)``, or None when the file is empty (the caller's offline path then
     reports it as it always has).
     """
-    source = FileFrames(  # a placeholder transform: the real one needs the rate, set below
-        args.input, Spectrogram(), sr=args.sr, mono=args.channel is None, channel=args.channel,
-        offset=args.offset, duration=args.duration, res_type=args.res_type,
-    )  # fmt: skip
+    try:
+        source = FileFrames(  # a placeholder transform: the real one needs the rate, set below
+            args.input, Spectrogram(), sr=args.sr, mono=args.channel is None,
+            channel=args.channel, offset=args.offset, duration=args.duration,
+            res_type=args.res_type,
+        )  # fmt: skip
+    except ParameterError as err:  # name the option as the user typed it, as load_channel does
+        prefix = f"channel={args.channel}: "
+        if args.channel is None or not str(err).startswith(prefix):
+            raise
+        raise ParameterError(f"--channel {args.channel}: {str(err)[len(prefix) :]}") from None
     n_in = source.frames_in
     n = n_in if source.resampler is None else math.ceil(n_in * source.sr / source.sr_native)
     if n == 0:
@@ -189,8 +196,11 @@ def _to_db(
     amin = args.amin if args.amin is not None else (1e-5 if amplitude else 1e-10)
     ref_value = peak if args.ref is np.max else float(args.ref)
     if amplitude:
+        # As amplitude_to_db: the reference squared as librosa's ``ref ** 2`` (float64 for a
+        # float32 peak on NumPy 1.x), the peak as the spectrogram's own ``np.square(S)``.
+        ref_power = _ref_power(ref_value)
         with np.errstate(over="ignore"):
-            ref_power, peak_power = np.square(ref_value), np.square(peak)
+            peak_power = np.square(peak)
         if not (np.isfinite(peak_power) and np.isfinite(ref_power) and dtype.type(amin * amin) > 0):
             raise ParameterError("values too large for the block-wise dB conversion")
 

@@ -71,7 +71,7 @@ def check_dtype(dtype: Any) -> np.dtype:
     """float32 or float64, else ParameterError."""
     try:
         out_dtype = np.dtype(dtype)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, SyntaxError) as err:  # np.dtype("01") parses it as Python
         raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from err
     if out_dtype not in (np.float32, np.float64):
         raise ParameterError(f"dtype={out_dtype} must be float32 or float64")
