@@ -20,7 +20,7 @@ import numpy as np
 from ._validation import check_bool, check_positive_int, check_sr
 from .errors import ParameterError
 from .io.blocks import open_blocks
-from .resampling import BlockResampler, _check_res_type
+from .resampling import BlockResampler, _check_res_type, _check_soxr_ratio
 
 __all__ = ["stream_file", "FileFrames"]
 
@@ -35,6 +35,7 @@ class _SoxrBlocks:
     ) -> None:
         import soxr
 
+        _check_soxr_ratio(orig, target, quality)
         self.dtype, self.two_d = np.dtype(dtype), channels > 1
         q = quality.replace("soxr_", "").upper()
         self.streams = [

@@ -6,6 +6,12 @@ drawing every sample through hypothesis and still shrinks to small, readable cas
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
+import signal
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -117,3 +123,27 @@ def mel_params(draw: st.DrawFn, max_n_fft: int = 2048, max_n_mels: int = 128) ->
         norm=norm,
         dtype=draw(st.sampled_from(DTYPES)),
     )
+
+
+class Hang(Exception):
+    """A call that outlived its :func:`time_limit`."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Bound one call: a hang in Python code raises :class:`Hang` after ``seconds``; a hang
+    inside C code (which no signal handler interrupts) ends the whole test run after twice
+    that, printing every thread's traceback, so a hang always fails loudly, never silently."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise Hang(f"no answer after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    faulthandler.dump_traceback_later(2 * seconds, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -19,11 +19,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import time_limit
 
 from dsp.errors import AudioFormatError, ParameterError
 from dsp.io.audio import info, load, write_wav
 from dsp.io.blocks import read_blocks
-from dsp.resampling import resample
+from dsp.resampling import MAX_SOXR_RATIO, resample
+
+#: Generous bound on one call (2 cores shared with other jobs); a real answer takes milliseconds.
+CALL_TIMEOUT_S = 30
 
 #: Seconds a refused input may take in a subprocess (it is milliseconds; a hang is forever).
 TIMEOUT_S = 60
@@ -215,10 +219,37 @@ def test_any_value_of_any_load_parameter_is_a_result_or_a_parameter_error(wav_fi
     """load, open_blocks and resample with one parameter replaced by anything: a result or a
     ParameterError (AudioFormatError is one), never another exception, NaN or a hang."""
     try:
-        y, sr = load(wav_file, **{name: value})
+        with time_limit(CALL_TIMEOUT_S):
+            y, sr = load(wav_file, **{name: value})
     except ParameterError:
         return
     assert np.isfinite(y).all() and sr > 0
+
+
+@pytest.mark.parametrize("res_type", ["soxr_hq", "soxr_qq"])
+@pytest.mark.parametrize(
+    "orig_sr, target_sr", [(8000, 8.341431206416013e-253), (8000, 1e-6), (1, 7e5), (1, 2**17)]
+)
+def test_a_rate_ratio_soxr_cannot_do_is_refused_at_once(wav_file, orig_sr, target_sr, res_type):
+    """soxr hangs for minutes or crashes beyond a ratio of about 2**18 (8000 -> 1e-6 Hz, 1 ->
+    7e5 Hz, found by the property test below): refused, naming both rates, before soxr runs."""
+    assert max(orig_sr / target_sr, target_sr / orig_sr) > MAX_SOXR_RATIO
+    y = np.ones((2, 16), dtype=np.float32)
+    with time_limit(CALL_TIMEOUT_S), pytest.raises(ParameterError, match="orig_sr=.*target_sr="):
+        resample(y, orig_sr=orig_sr, target_sr=target_sr, res_type=res_type)
+    with time_limit(CALL_TIMEOUT_S), pytest.raises(ParameterError, match="soxr"):
+        load(wav_file, sr=8000 * target_sr / orig_sr, res_type=res_type)
+
+
+def test_the_largest_soxr_ratio_still_resamples():
+    """The bound refuses nothing soxr does well: 2**16 up and down, in well under a second."""
+    y = np.ones(16, dtype=np.float32)
+    with time_limit(CALL_TIMEOUT_S):
+        up = resample(y, orig_sr=1, target_sr=MAX_SOXR_RATIO, res_type="soxr_hq")
+        down = resample(
+            np.ones(2**17, np.float32), orig_sr=MAX_SOXR_RATIO, target_sr=1, res_type="soxr_hq"
+        )
+    assert up.shape == (16 * 2**16,) and down.shape == (2,)
 
 
 @given(name=st.sampled_from(["orig_sr", "target_sr", "res_type", "axis"]), value=ANYTHING)
@@ -226,7 +257,8 @@ def test_any_value_of_any_load_parameter_is_a_result_or_a_parameter_error(wav_fi
 def test_any_value_of_any_resample_parameter_is_a_result_or_a_parameter_error(name, value):
     args = {"orig_sr": 16000, "target_sr": 8000, "res_type": "dsp_hq", "axis": -1, name: value}
     try:
-        y = resample(np.ones((2, 300), dtype=np.float32), **args)
+        with time_limit(CALL_TIMEOUT_S):
+            y = resample(np.ones((2, 300), dtype=np.float32), **args)
     except ParameterError:
         return
     assert np.isfinite(y).all() and y.dtype == np.float32
@@ -236,7 +268,8 @@ def test_any_value_of_any_resample_parameter_is_a_result_or_a_parameter_error(na
 @settings(max_examples=100, deadline=None)
 def test_any_value_of_any_block_reader_parameter(wav_file, name, value):
     try:
-        blocks = list(read_blocks(wav_file, **{name: value}))
+        with time_limit(CALL_TIMEOUT_S):
+            blocks = list(read_blocks(wav_file, **{name: value}))
     except ParameterError:
         return
     assert all(np.isfinite(block).all() for block in blocks)

@@ -29,7 +29,6 @@ import contextlib
 import inspect
 import os
 import resource
-import signal
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -38,6 +37,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import time_limit
 
 import dsp
 from dsp.io.audio import write_wav
@@ -243,24 +243,6 @@ NUMPY_ERRORS = {"over": "warn", "invalid": "warn", "divide": "warn", "under": "i
 
 
 # --- running one call safely -----------------------------------------------------------------
-
-
-class Hang(Exception):
-    """A call that outlived CALL_TIMEOUT_S."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    def expire(signum: int, frame: Any) -> None:
-        raise Hang(f"no answer after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @contextlib.contextmanager
