@@ -17,6 +17,7 @@ from test_batch import KillOnce, energy, make_tree, manifest, tree
 
 import dsp
 from dsp import batch
+from dsp.batch._run import auto_chunksize
 from dsp.cli import main
 
 
@@ -112,6 +113,38 @@ def test_command_on_a_scheduler_address(client, data, tmp_path, capsys):
     assert main([*args, "-o", str(tmp_path / "local"), "--jobs", "1"]) == 1  # the broken clip
     assert f"{len(keys)} clips: {len(keys) - 1} with features" in capsys.readouterr().out
     assert tree(tmp_path / "cluster") == tree(tmp_path / "local")
+
+
+def test_command_on_its_own_local_cluster(data, tmp_path, capsys):
+    """``--dask local`` starts a LocalCluster of --jobs workers, gives the local pool's bytes and
+    leaves this process's environment as it was (the nanny sets OPENBLAS_NUM_THREADS=1 in it)."""
+    root, keys = data
+    before = dict(os.environ)
+    args = ["batch", str(root), "--sr", "native", "--feature", "stft", "--n-fft", "256"]
+    assert main([*args, "-o", str(tmp_path / "cluster"), "--dask", "local", "--jobs", "2"]) == 1
+    assert dict(os.environ) == before
+    assert main([*args, "-o", str(tmp_path / "local"), "--jobs", "1"]) == 1
+    assert f"{len(keys)} clips: {len(keys) - 1} with features" in capsys.readouterr().out
+    assert tree(tmp_path / "cluster") == tree(tmp_path / "local")
+
+
+@pytest.mark.parametrize(
+    "clips, workers, owned, expected",
+    [
+        (1000, 2, True, 1),
+        (1000, 2, False, 16),
+        (200, 2, False, 12),
+        (10, 2, False, 1),
+        (0, 4, False, 1),
+    ],
+)
+def test_the_automatic_chunk_size(clips, workers, owned, expected):
+    """1 clip a task on our own pool; on a cluster, 8 tasks a worker or more, 16 clips at most."""
+    chosen = auto_chunksize(clips, workers, owned)
+    assert chosen == expected
+    assert 1 <= chosen <= batch.MAX_AUTO_CHUNK
+    if not owned and chosen > 1:
+        assert clips // chosen >= 8 * workers
 
 
 @pytest.mark.bench

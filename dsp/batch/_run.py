@@ -40,6 +40,8 @@ __all__ = [
     "init_worker",
     "make_executor",
     "run_clips",
+    "auto_chunksize",
+    "MAX_AUTO_CHUNK",
 ]
 
 #: Environment variables that hold each BLAS to one thread (workers run one per core).
@@ -245,10 +247,19 @@ def make_executor(executor: Any, jobs: int) -> tuple[cf.Executor, int, bool]:
     return executor, getattr(executor, "_max_workers", None) or jobs, False
 
 
+#: Largest number of clips per task chosen by ``chunksize=None`` on a caller's executor.
+MAX_AUTO_CHUNK = 16
+
+
+def auto_chunksize(clips: int, workers: int, owned: bool) -> int:
+    """Clips per task: 1 on our pool; else up to MAX_AUTO_CHUNK, 8 tasks per worker or more."""
+    return 1 if owned else max(1, min(MAX_AUTO_CHUNK, clips // (8 * workers)))
+
+
 def run_clips(
     job: Job,
     todo: list[Clip],
-    chunksize: int,
+    chunksize: int | None,
     jobs: int,
     executor: Any,
     on_result: Callable[[Row, bytes | None], None],
@@ -264,6 +275,8 @@ def run_clips(
     if not todo:
         return
     pool, workers, owned = make_executor(executor, min(jobs, len(todo)))
+    if chunksize is None:
+        chunksize = auto_chunksize(len(todo), workers, owned)
     tasks = iter([todo[i : i + chunksize] for i in range(0, len(todo), chunksize)])
     window = max(2, 4 * workers)
     try:

@@ -116,9 +116,9 @@ def register(commands: Any) -> None:
     run.add_argument(
         "--chunksize",
         type=int,
-        default=1,
         metavar="N",
-        help="clips per task (default 1; more amortises scheduling on a cluster)",
+        help="clips per task (default: 1 on the local pool; on Dask, up to 16 so that each "
+        "worker still gets 8 tasks or more)",
     )
     run.add_argument(
         "--progress",
@@ -181,14 +181,25 @@ def _dask_client(address: str | None, jobs: int | None) -> Iterator[Any]:
             "pip install 'dask[distributed]')"
         ) from err
     if address == "local":
-        workers = jobs or len(os.sched_getaffinity(0))
-        with (
-            distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-            ) as cluster,
-            distributed.Client(cluster) as client,
-        ):
-            yield client
+        cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        workers = jobs or (len(cores) if cores else os.cpu_count() or 1)
+        # distributed's nanny sets OMP/OPENBLAS/MKL_NUM_THREADS=1 in this process's environment
+        # and leaves it set: put the caller's environment back once the cluster is gone
+        environ = dict(os.environ)
+        try:
+            with (
+                distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                ) as cluster,
+                distributed.Client(cluster) as client,
+            ):
+                yield client
+        finally:
+            os.environ.clear()
+            os.environ.update(environ)
     else:
         with distributed.Client(address) as client:
             yield client
