@@ -112,6 +112,39 @@ def _per_channel(func: Callable[..., np.ndarray], S: np.ndarray, **kwargs: Any) 
     return out
 
 
+def _convert(
+    func: Callable[..., np.ndarray],
+    S: np.ndarray,
+    *,
+    ref: RefSpec,
+    amin: Any,
+    top_db: Any,
+    per_channel: Any,
+) -> np.ndarray:
+    """Check ``amin``, ``top_db`` and ``per_channel`` for the checked ``S``, then apply ``func``
+    (``_power_to_db`` or ``_amplitude_to_db``) to the whole array or to each matrix."""
+    amin = _check_amin(amin, S.dtype)
+    if top_db is not None:
+        top_db = check_real_number("top_db", top_db, nonnegative=True)
+    if check_bool("per_channel", per_channel):
+        return _per_channel(func, S, ref=ref, amin=amin, top_db=top_db)
+    return func(S, ref=ref, amin=amin, top_db=top_db)
+
+
+def _log_ratio(
+    factor: float, S: np.ndarray, ref_value: Any, *, amin: float, top_db: float | None
+) -> np.ndarray:
+    """``factor log10(max(amin, S)) - factor log10(max(amin, ref_value))``, floored at its
+    maximum minus ``top_db``: eq. D1 with ``factor=10`` on powers, eq. D2 in the log domain with
+    ``factor=20`` on magnitudes."""
+    log_spec = factor * np.log10(np.maximum(amin, S))
+    log_spec -= factor * np.log10(np.maximum(amin, ref_value))
+    if top_db is not None:
+        with np.errstate(over="ignore"):  # a huge top_db: the floor is -inf, i.e. none
+            log_spec = np.maximum(log_spec, log_spec.max() - top_db)
+    return log_spec
+
+
 def power_to_db(
     S: np.ndarray,
     *,
@@ -172,12 +205,7 @@ def power_to_db(
     array([-20.,   0.])
     """
     S = check_spectrogram("S", S)
-    amin = _check_amin(amin, S.dtype)
-    if top_db is not None:
-        top_db = check_real_number("top_db", top_db, nonnegative=True)
-    if check_bool("per_channel", per_channel):
-        return _per_channel(_power_to_db, S, ref=ref, amin=amin, top_db=top_db)
-    return _power_to_db(S, ref=ref, amin=amin, top_db=top_db)
+    return _convert(_power_to_db, S, ref=ref, amin=amin, top_db=top_db, per_channel=per_channel)
 
 
 def _power_to_db(
@@ -191,12 +219,7 @@ def _power_to_db(
     """Eq. D1 on checked input; ``ref_value`` (already resolved) overrides ``ref``."""
     if ref_value is None:
         ref_value = _ref_value(ref, S)
-    log_spec = 10.0 * np.log10(np.maximum(amin, S))
-    log_spec -= 10.0 * np.log10(np.maximum(amin, ref_value))
-    if top_db is not None:
-        with np.errstate(over="ignore"):  # a huge top_db: the floor is -inf, i.e. none
-            log_spec = np.maximum(log_spec, log_spec.max() - top_db)
-    return log_spec
+    return _log_ratio(10.0, S, ref_value, amin=amin, top_db=top_db)
 
 
 def amplitude_to_db(
@@ -253,12 +276,9 @@ def amplitude_to_db(
         warn("amplitude_to_db was given complex input; using its magnitude np.abs(S)")
         S = np.abs(S)
     magnitude = check_spectrogram("S", S)
-    amin = _check_amin(amin, magnitude.dtype)
-    if top_db is not None:
-        top_db = check_real_number("top_db", top_db, nonnegative=True)
-    if check_bool("per_channel", per_channel):
-        return _per_channel(_amplitude_to_db, magnitude, ref=ref, amin=amin, top_db=top_db)
-    return _amplitude_to_db(magnitude, ref=ref, amin=amin, top_db=top_db)
+    return _convert(
+        _amplitude_to_db, magnitude, ref=ref, amin=amin, top_db=top_db, per_channel=per_channel
+    )
 
 
 def _amplitude_to_db(
@@ -277,12 +297,7 @@ def _amplitude_to_db(
         return _power_to_db(power, ref=1.0, ref_value=ref_power, amin=amin_power, top_db=top_db)
     # A square overflowed (|S| or ref beyond 1.3e154 in float64, 1.8e19 in float32) or amin**2
     # underflowed: the same eq. D2 in the log domain, where nothing overflows.
-    log_spec = 20.0 * np.log10(np.maximum(amin, magnitude))
-    log_spec -= 20.0 * np.log10(np.maximum(amin, ref_value))
-    if top_db is not None:
-        with np.errstate(over="ignore"):
-            log_spec = np.maximum(log_spec, log_spec.max() - top_db)
-    return log_spec
+    return _log_ratio(20.0, magnitude, ref_value, amin=amin, top_db=top_db)
 
 
 def db_to_power(S_db: np.ndarray, *, ref: float = 1.0) -> np.ndarray:

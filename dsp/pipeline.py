@@ -87,6 +87,12 @@ class TransformCache:
 CACHE = TransformCache()
 
 
+def _parameters(arguments: dict[str, Any], *data: str) -> dict[str, Any]:
+    """A function's parameters (its ``locals()`` on entry) but the ``data`` arguments: the
+    keyword arguments of its transform, whose parameters have the same names and meanings."""
+    return {name: value for name, value in arguments.items() if name not in data}
+
+
 def spectrogram(
     y: np.ndarray,
     *,
@@ -133,17 +139,7 @@ def spectrogram(
     >>> spectrogram(y, n_fft=512, power=2.0).shape
     (257, 33)
     """
-    params = dict(
-        n_fft=n_fft,
-        hop_length=hop_length,
-        win_length=win_length,
-        window=window,
-        center=center,
-        pad_mode=pad_mode,
-        power=power,
-        precision=precision,
-    )
-    return CACHE.get(Spectrogram, params)(y)
+    return CACHE.get(Spectrogram, _parameters(locals(), "y"))(y)
 
 
 def melspectrogram(
@@ -221,9 +217,9 @@ def melspectrogram(
     >>> M.shape, M.dtype
     ((128, 862), dtype('float32'))
     """
+    params = _parameters(locals(), "y", "S")
     if (y is None) == (S is None):
         raise ParameterError("give exactly one of y (audio) and S (a spectrogram)")
-    scale = dict(sr=sr, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm, dtype=dtype)
     if S is not None:
         S = check_array("S", S)  # ragged lists and masked arrays: ParameterError
         if S.ndim < 2 or S.shape[-2] < 2:
@@ -233,16 +229,6 @@ def melspectrogram(
             )
         if not isinstance(n_fft, (int, np.integer)) or n_fft // 2 + 1 != S.shape[-2]:
             n_fft = 2 * (S.shape[-2] - 1)  # librosa's rule: n_fft from S where they disagree
+        scale = dict(sr=sr, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm, dtype=dtype)
         return CACHE.get(MelScale, dict(scale, n_fft=n_fft))(S)
-    params = dict(
-        scale,
-        n_fft=n_fft,
-        hop_length=hop_length,
-        win_length=win_length,
-        window=window,
-        center=center,
-        pad_mode=pad_mode,
-        power=power,
-        precision=precision,
-    )
     return CACHE.get(MelSpectrogram, params)(y)

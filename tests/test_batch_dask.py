@@ -51,42 +51,28 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 def test_cluster_outputs_equal_the_local_pool(client, data, tmp_path):
     root, keys = data
     for fmt, jobs in (("npy", 2), ("shards", 1)):  # jobs=1 gives the pool's bytes (test_batch)
-        local = batch.extract(
-            root,
-            tmp_path / f"local-{fmt}",
-            transform=energy,
-            sr=None,
-            jobs=jobs,
-            format=fmt,
-            shard_size=4,
-        )
-        on_client = batch.extract(
-            root,
-            tmp_path / f"client-{fmt}",
-            transform=energy,
-            sr=None,
-            executor=client,
-            format=fmt,
-            shard_size=4,
-        )
-        on_executor = batch.extract(
-            root,
-            tmp_path / f"executor-{fmt}",
-            transform=energy,
-            sr=None,
-            executor=client.get_executor(),
-            format=fmt,
-            shard_size=4,
-            chunksize=3,
-        )
-        assert (
-            [r["key"] for r in local.failed]
-            == [r["key"] for r in on_client.failed]
-            == ["cars/broken"]
-        )
-        expected = tree(tmp_path / f"local-{fmt}")
-        assert tree(tmp_path / f"client-{fmt}") == expected == tree(tmp_path / f"executor-{fmt}")
-        assert on_executor.total == len(keys)
+        runs = {  # the local pool, the Client, and the Client's concurrent.futures interface
+            "local": {"jobs": jobs},
+            "client": {"executor": client},
+            "executor": {"executor": client.get_executor(), "chunksize": 3},
+        }
+        reports = {
+            name: batch.extract(
+                root,
+                tmp_path / f"{name}-{fmt}",
+                transform=energy,
+                sr=None,
+                format=fmt,
+                shard_size=4,
+                **options,
+            )
+            for name, options in runs.items()
+        }
+        failed = {name: [r["key"] for r in reports[name].failed] for name in ("local", "client")}
+        assert failed["local"] == failed["client"] == ["cars/broken"]
+        outputs = {name: tree(tmp_path / f"{name}-{fmt}") for name in runs}
+        assert outputs["client"] == outputs["local"] == outputs["executor"]
+        assert reports["executor"].total == len(keys)
 
 
 def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(client, data, tmp_path):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -22,13 +23,17 @@ __all__ = [
     "Parser",
     "add_db",
     "add_input",
+    "add_mel",
     "add_output",
     "add_stft",
     "load_channel",
+    "mel_arguments",
     "message",
     "norm_option",
+    "output_extension",
     "save_npy",
     "show_warning",
+    "stft_arguments",
 ]
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
@@ -187,6 +192,32 @@ def add_stft(parser: argparse.ArgumentParser, hop_default: str) -> None:
     )
 
 
+#: The mel-band options ``add_mel`` knows: flag -> its type, metavar and library default.
+_MEL_OPTIONS: dict[str, dict[str, Any]] = {
+    "--n-mels": {"type": int, "default": 128, "metavar": "N"},
+    "--fmin": {"type": float, "default": 0.0, "metavar": "HZ"},
+    "--fmax": {"type": float, "metavar": "HZ"},
+    "--htk": {"action": "store_true"},
+    "--norm": {"type": norm_option, "default": "slaney", "metavar": "slaney|none|P"},
+    "--mel-norm": {"type": norm_option, "default": "slaney", "metavar": "slaney|none|P"},
+    "--power": {"type": float, "default": 2.0, "metavar": "2|1"},
+}
+
+
+def add_mel(group: Any, helps: Mapping[str, str], *, defaults: bool = True) -> None:
+    """Add mel-band options to ``group``: one per key of ``helps``, in its order, with its help.
+
+    The keys are flags of ``_MEL_OPTIONS`` (``--n-mels``, ``--fmin``, ``--fmax``, ``--htk``,
+    ``--norm`` or ``--mel-norm``, ``--power``); each command words the help for its own use.
+    ``defaults=False`` leaves the library defaults out (a command that sets its own).
+    """
+    for flag, text in helps.items():
+        spec = dict(_MEL_OPTIONS[flag])
+        if not defaults:
+            spec.pop("default", None)
+        group.add_argument(flag, help=text, **spec)
+
+
 def add_db(parser: argparse.ArgumentParser, amin_default: str) -> None:
     p = parser.add_argument_group("decibels")
     p.add_argument(
@@ -211,6 +242,45 @@ def add_db(parser: argparse.ArgumentParser, amin_default: str) -> None:
         "floor (default 80; 'none' keeps everything, and a picture then shows "
         "the top 80 dB)",
     )
+
+
+def stft_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The keywords of ``stft`` from the options of :func:`add_stft` (unset ones left out)."""
+    frames = {
+        "n_fft": args.n_fft,
+        "hop_length": args.hop_length,
+        "win_length": args.win_length,
+        "window": args.window,
+        "center": args.center,
+        "pad_mode": args.pad_mode,
+    }
+    return {k: v for k, v in frames.items() if v is not None}
+
+
+def mel_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The keywords of ``melspectrogram`` from ``dsp mel``'s options; ``--power`` 2 or 1 only."""
+    if args.power not in (1.0, 2.0):
+        raise ParameterError(
+            f"--power {args.power}: must be 2 (power) or 1 (magnitude) to be converted to dB"
+        )
+    return {
+        "power": args.power,
+        "n_mels": args.n_mels,
+        "fmin": args.fmin,
+        "fmax": args.fmax,
+        "htk": args.htk,
+        "norm": args.norm,
+        **stft_arguments(args),
+    }
+
+
+def output_extension(args: argparse.Namespace, allowed: tuple[str, ...]) -> str:
+    """The lower-case extension of ``--output``, which must be one of ``allowed``."""
+    extension = os.path.splitext(args.output)[1].lower()
+    if extension not in allowed:
+        names = f"{', '.join(allowed[:-1])} or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
+        raise ParameterError(f"--output {args.output!r} must end in {names}")
+    return extension
 
 
 def load_channel(args: argparse.Namespace) -> tuple[np.ndarray, int]:

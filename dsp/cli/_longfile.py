@@ -24,6 +24,7 @@ from ..errors import ParameterError
 from ..filestream import FileFrames
 from ..io._atomic import atomic_write, scratch_file
 from ..transforms import MelSpectrogram, Spectrogram
+from ._common import mel_arguments, stft_arguments
 
 __all__ = ["add_progress", "can_stream", "write_npy", "Progress"]
 
@@ -81,25 +82,14 @@ class Progress:
 
 
 def _transform(args: argparse.Namespace, sr: float) -> Any:
-    frames = {
-        "n_fft": args.n_fft,
-        "hop_length": args.hop_length,
-        "win_length": args.win_length,
-        "window": args.window,
-        "center": args.center,
-        "pad_mode": args.pad_mode,
-    }
-    frames = {k: v for k, v in frames.items() if v is not None}
     if args.kind == "stft":
-        return Spectrogram(power=1.0, **frames)
-    if args.power not in (1.0, 2.0):
-        raise ParameterError(
-            f"--power {args.power}: must be 2 (power) or 1 (magnitude) to be converted to dB"
-        )
-    return MelSpectrogram(
-        sr=sr, power=args.power, n_mels=args.n_mels, fmin=args.fmin, fmax=args.fmax,
-        htk=args.htk, norm=args.norm, **frames,
-    )  # fmt: skip
+        return Spectrogram(power=1.0, **stft_arguments(args))
+    return MelSpectrogram(sr=sr, **mel_arguments(args))
+
+
+def _write(f: Any, columns: np.ndarray, dtype: np.dtype) -> None:
+    """Append ``columns`` to ``f`` as ``dtype`` in Fortran order (each frame contiguous)."""
+    f.write(np.asfortranarray(columns, dtype=dtype).tobytes(order="F"))
 
 
 def _header(f: Any, shape: tuple[int, int], dtype: np.dtype) -> int:
@@ -146,7 +136,7 @@ def write_npy(args: argparse.Namespace) -> tuple[tuple[int, int], np.dtype] | No
         done, peak = 0, dtype.type(0)
         for block in _blocks(source, progress):
             peak = max(peak, block.max())
-            tmp.write(np.asfortranarray(block, dtype=dtype).tobytes(order="F"))
+            _write(tmp, block, dtype)
             done += block.shape[-1]
         if done != count:  # the arithmetic above and the stream disagree: never write it
             raise AssertionError(f"{done} frames computed, {count} expected")
@@ -217,7 +207,7 @@ def _to_db(
         S_db = db(S)
         top = S_db.max() if top is None else max(top, S_db.max())
         tmp.seek(offset + a * rows * dtype.itemsize)
-        tmp.write(np.asfortranarray(S_db, dtype=dtype).tobytes(order="F"))
+        _write(tmp, S_db, dtype)
     with atomic_write(args.output) as out:  # pass 3: the floor, into the output
         _header(out, (rows, count), dtype)
         for a, b in pieces:
@@ -225,7 +215,7 @@ def _to_db(
             if args.top_db is not None:
                 with np.errstate(over="ignore"):
                     S_db = np.maximum(S_db, top - args.top_db)
-            out.write(np.asfortranarray(S_db, dtype=dtype).tobytes(order="F"))
+            _write(out, S_db, dtype)
 
 
 def _read(tmp: Any, offset: int, rows: int, a: int, b: int, dtype: np.dtype) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..batch._features import FEATURES
 from ..errors import ParameterError
-from ._common import add_db, add_stft, norm_option
+from ._common import add_db, add_mel, add_stft
 
 __all__ = ["register"]
 
@@ -128,17 +128,17 @@ def register(commands: Any) -> None:
     )
     add_stft(p, hop_default="512")
     bands = p.add_argument_group("mel bands (mel, mfcc; also whisper, kaldi_fbank)")
-    bands.add_argument("--n-mels", type=int, metavar="N", help="number of mel bands (128)")
-    bands.add_argument("--fmin", type=float, metavar="HZ", help="lowest frequency (0)")
-    bands.add_argument("--fmax", type=float, metavar="HZ", help="highest frequency (sr / 2)")
-    bands.add_argument(
-        "--htk", action="store_true", default=_UNSET, help="HTK mel scale (default: Slaney's)"
-    )
-    bands.add_argument(
-        "--norm", type=norm_option, metavar="slaney|none|P", help="filter scaling (default slaney)"
-    )
-    bands.add_argument(
-        "--power", type=float, metavar="2|1", help="2: power (default), 1: magnitude"
+    add_mel(
+        bands,
+        {
+            "--n-mels": "number of mel bands (128)",
+            "--fmin": "lowest frequency (0)",
+            "--fmax": "highest frequency (sr / 2)",
+            "--htk": "HTK mel scale (default: Slaney's)",
+            "--norm": "filter scaling (default slaney)",
+            "--power": "2: power (default), 1: magnitude",
+        },
+        defaults=False,  # unset: the feature's own defaults (set_defaults below)
     )
     bands.add_argument("--n-mfcc", type=int, metavar="N", help="MFCCs per frame (mfcc: 20)")
     bands.add_argument(

@@ -17,11 +17,17 @@ from ..cepstrum import mfcc
 from ..deltas import delta
 from ..errors import ParameterError
 from ..viz.figure import specshow
-from ._common import add_input, add_stft, load_channel, norm_option, save_npy
+from ._common import (
+    add_input,
+    add_mel,
+    add_stft,
+    load_channel,
+    output_extension,
+    save_npy,
+    stft_arguments,
+)
 
 __all__ = ["register"]
-
-_EXTENSIONS = (".png", ".svg", ".npy")
 
 
 def register(commands: Any) -> None:
@@ -48,26 +54,15 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--n-mfcc", type=int, default=20, metavar="N", help="coefficients kept (default 20)"
     )
-    p.add_argument(
-        "--n-mels",
-        type=int,
-        default=128,
-        metavar="N",
-        help="mel bands before the DCT (default 128)",
-    )
-    p.add_argument(
-        "--fmin", type=float, default=0.0, metavar="HZ", help="lowest frequency (default 0)"
-    )
-    p.add_argument(
-        "--fmax", type=float, metavar="HZ", help="highest frequency (default: half the sample rate)"
-    )
-    p.add_argument("--htk", action="store_true", help="use the HTK mel scale")
-    p.add_argument(
-        "--mel-norm",
-        type=norm_option,
-        default="slaney",
-        metavar="slaney|none|P",
-        help="mel filter scaling (default slaney)",
+    add_mel(
+        p,
+        {
+            "--n-mels": "mel bands before the DCT (default 128)",
+            "--fmin": "lowest frequency (default 0)",
+            "--fmax": "highest frequency (default: half the sample rate)",
+            "--htk": "use the HTK mel scale",
+            "--mel-norm": "mel filter scaling (default slaney)",
+        },
     )
     p.add_argument(
         "--dct-type",
@@ -93,15 +88,6 @@ def register(commands: Any) -> None:
 
 
 def _features(args: argparse.Namespace, y: np.ndarray, sr: int) -> np.ndarray:
-    frames = {
-        "n_fft": args.n_fft,
-        "hop_length": args.hop_length,
-        "win_length": args.win_length,
-        "window": args.window,
-        "center": args.center,
-        "pad_mode": args.pad_mode,
-    }
-    frames = {k: v for k, v in frames.items() if v is not None}
     M = mfcc(
         y=y,
         sr=sr,
@@ -113,7 +99,7 @@ def _features(args: argparse.Namespace, y: np.ndarray, sr: int) -> np.ndarray:
         fmax=args.fmax,
         htk=args.htk,
         mel_norm=args.mel_norm,
-        **frames,
+        **stft_arguments(args),
     )
     if not args.deltas:
         return M
@@ -123,9 +109,7 @@ def _features(args: argparse.Namespace, y: np.ndarray, sr: int) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> None:
-    extension = os.path.splitext(args.output)[1].lower()
-    if extension not in _EXTENSIONS:
-        raise ParameterError(f"--output {args.output!r} must end in .npy, .png or .svg")
+    extension = output_extension(args, (".npy", ".png", ".svg"))
     y, sr = load_channel(args)
     M = _features(args, y, sr)
     what = f"MFCCs{' + deltas' if args.deltas else ''}, {M.shape[0]} rows x {M.shape[1]} frames"

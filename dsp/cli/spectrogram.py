@@ -20,81 +20,79 @@ from ..pipeline import melspectrogram
 from ..spectrum import stft
 from ..viz.figure import MAX_SIDE, specshow
 from ..viz.image import spectrogram_image, write_png
-from ._common import add_db, add_input, add_output, add_stft, load_channel, norm_option, save_npy
+from ._common import (
+    add_db,
+    add_input,
+    add_mel,
+    add_output,
+    add_stft,
+    load_channel,
+    mel_arguments,
+    output_extension,
+    save_npy,
+    stft_arguments,
+)
 from ._longfile import add_progress, can_stream, write_npy
 
 __all__ = ["register"]
 
-_EXTENSIONS = (".png", ".svg", ".npy")
+#: The help of ``dsp mel``'s band options.
+_MEL_HELP = {
+    "--n-mels": "number of mel bands, the rows of the result (default 128)",
+    "--fmin": "lowest frequency covered (default 0)",
+    "--fmax": "highest frequency covered (default: half the sample rate)",
+    "--htk": "use the HTK mel scale 2595 log10(1 + f/700); default: Slaney's "
+    "(linear below 1 kHz, logarithmic above)",
+    "--norm": "filter scaling: slaney (each band has equal area, the default), "
+    "none (peak 1), or a number P to give each filter unit P-norm",
+    "--power": "2 (the default): power spectrogram, 10 log10 to dB; 1: magnitude, 20 log10 to dB",
+}
 
 
 def register(commands: Any) -> None:
     """Add ``mel`` and ``stft`` to the ``dsp`` sub-command parsers."""
-    mel = commands.add_parser(
+    _add_command(
+        commands,
         "mel",
-        help="mel spectrogram in dB (the input of most audio classifiers)",
+        summary="mel spectrogram in dB (the input of most audio classifiers)",
         description="Mel spectrogram in dB: power_to_db(melspectrogram(y, sr), ref=np.max). "
         "Frequencies are grouped into bands spaced as the ear hears them.",
+        hop_default="512",
+        amin_default="1e-10 for power, 1e-5 for magnitude",
     )
-    add_input(mel)
-    add_output(mel)
-    add_stft(mel, hop_default="512")
-    bands = mel.add_argument_group("mel bands")
-    bands.add_argument(
-        "--n-mels",
-        type=int,
-        default=128,
-        metavar="N",
-        help="number of mel bands, the rows of the result (default 128)",
-    )
-    bands.add_argument(
-        "--fmin", type=float, default=0.0, metavar="HZ", help="lowest frequency covered (default 0)"
-    )
-    bands.add_argument(
-        "--fmax",
-        type=float,
-        metavar="HZ",
-        help="highest frequency covered (default: half the sample rate)",
-    )
-    bands.add_argument(
-        "--htk",
-        action="store_true",
-        help="use the HTK mel scale 2595 log10(1 + f/700); default: Slaney's "
-        "(linear below 1 kHz, logarithmic above)",
-    )
-    bands.add_argument(
-        "--norm",
-        type=norm_option,
-        default="slaney",
-        metavar="slaney|none|P",
-        help="filter scaling: slaney (each band has equal area, the default), "
-        "none (peak 1), or a number P to give each filter unit P-norm",
-    )
-    bands.add_argument(
-        "--power",
-        type=float,
-        default=2.0,
-        metavar="2|1",
-        help="2 (the default): power spectrogram, 10 log10 to dB; 1: magnitude, 20 log10 to dB",
-    )
-    add_db(mel, amin_default="1e-10 for power, 1e-5 for magnitude")
-    add_progress(mel)
-    _add_figure(mel)
-    mel.set_defaults(run=run, kind="mel")
-
-    linear = commands.add_parser(
+    _add_command(
+        commands,
         "stft",
-        help="linear-frequency spectrogram in dB",
+        summary="linear-frequency spectrogram in dB",
         description="Linear-frequency spectrogram in dB: amplitude_to_db(|stft(y)|, "
         "ref=np.max); n_fft // 2 + 1 rows from 0 Hz to half the sample rate.",
+        hop_default="win-length // 4",
+        amin_default="1e-5",
+        y_axes=("linear", "log"),
     )
-    add_input(linear)
-    add_output(linear)
-    add_stft(linear, hop_default="win-length // 4")
-    add_db(linear, amin_default="1e-5")
-    add_progress(linear)
-    _add_figure(linear, y_axes=("linear", "log"))
-    linear.set_defaults(run=run, kind="stft")
+
+
+def _add_command(
+    commands: Any,
+    kind: str,
+    *,
+    summary: str,
+    description: str,
+    hop_default: str,
+    amin_default: str,
+    y_axes: tuple[str, ...] = (),
+) -> None:
+    """One of the two commands: the same option groups, and the mel bands for ``mel``."""
+    parser = commands.add_parser(kind, help=summary, description=description)
+    add_input(parser)
+    add_output(parser)
+    add_stft(parser, hop_default=hop_default)
+    if kind == "mel":
+        add_mel(parser.add_argument_group("mel bands"), _MEL_HELP)
+    add_db(parser, amin_default=amin_default)
+    add_progress(parser)
+    _add_figure(parser, y_axes=y_axes)
+    parser.set_defaults(run=run, kind=kind)
 
 
 def _pixels(text: str) -> int:
@@ -142,36 +140,18 @@ def _add_figure(parser: argparse.ArgumentParser, y_axes: tuple[str, ...] = ()) -
 
 
 def _to_db(args: argparse.Namespace, y: np.ndarray, sr: int) -> np.ndarray:
-    frames = {
-        "n_fft": args.n_fft,
-        "hop_length": args.hop_length,
-        "win_length": args.win_length,
-        "window": args.window,
-        "center": args.center,
-        "pad_mode": args.pad_mode,
-    }
-    frames = {k: v for k, v in frames.items() if v is not None}
     db = {"ref": args.ref, "top_db": args.top_db}
     if args.amin is not None:
         db["amin"] = args.amin
     if args.kind == "stft":
-        return amplitude_to_db(np.abs(stft(y, **frames)), **db)
-    if args.power not in (1.0, 2.0):
-        raise ParameterError(
-            f"--power {args.power}: must be 2 (power) or 1 (magnitude) to be converted to dB"
-        )
-    S = melspectrogram(
-        y=y,
-        sr=sr,
-        power=args.power,
-        n_mels=args.n_mels,
-        fmin=args.fmin,
-        fmax=args.fmax,
-        htk=args.htk,
-        norm=args.norm,
-        **frames,
-    )
+        return amplitude_to_db(np.abs(stft(y, **stft_arguments(args))), **db)
+    S = melspectrogram(y=y, sr=sr, **mel_arguments(args))
     return (power_to_db if args.power == 2.0 else amplitude_to_db)(S, **db)
+
+
+def _what(args: argparse.Namespace, shape: tuple[int, ...]) -> str:
+    rows = "mel bands" if args.kind == "mel" else "frequency bins"
+    return f"{args.kind} dB spectrogram, {shape[0]} {rows} x {shape[1]} frames"
 
 
 def _figure(args: argparse.Namespace, S_db: np.ndarray, sr: int) -> Any:
@@ -207,9 +187,7 @@ def _figure(args: argparse.Namespace, S_db: np.ndarray, sr: int) -> Any:
 
 
 def run(args: argparse.Namespace) -> None:
-    extension = os.path.splitext(args.output)[1].lower()
-    if extension not in _EXTENSIONS:
-        raise ParameterError(f"--output {args.output!r} must end in .png, .svg or .npy")
+    extension = output_extension(args, (".png", ".svg", ".npy"))
     if args.bare and extension != ".png":
         raise ParameterError(
             f"--bare writes a PNG raster: --output {args.output!r} must end in .png"
@@ -217,15 +195,12 @@ def run(args: argparse.Namespace) -> None:
     if extension == ".npy" and can_stream(args):  # block by block: constant memory
         written = write_npy(args)
         if written is not None:
-            (n_rows, n_cols), dtype = written
-            rows = "mel bands" if args.kind == "mel" else "frequency bins"
-            what = f"{args.kind} dB spectrogram, {n_rows} {rows} x {n_cols} frames"
-            print(f"wrote {args.output}: {what}, {dtype}, shape {(n_rows, n_cols)}")
+            shape, dtype = written
+            print(f"wrote {args.output}: {_what(args, shape)}, {dtype}, shape {shape}")
             return
     y, sr = load_channel(args)
     S_db = _to_db(args, y, sr)
-    rows = "mel bands" if args.kind == "mel" else "frequency bins"
-    what = f"{args.kind} dB spectrogram, {S_db.shape[0]} {rows} x {S_db.shape[1]} frames"
+    what = _what(args, S_db.shape)
     if extension == ".npy":
         save_npy(args.output, S_db)
         print(f"wrote {args.output}: {what}, {S_db.dtype}, shape {S_db.shape}")

@@ -32,6 +32,27 @@ __all__ = ["kaldi_fbank", "kaldi_mfcc", "INT16_SCALE"]
 #: Multiply ``[-1, 1]`` audio by this to put it on Kaldi's int16 scale.
 INT16_SCALE = 32768.0
 
+#: The options both extractors share: checked, and completed with the frame geometry and the
+#: mel basis, by ``_kaldi_features.options``.
+_SHARED_OPTIONS = (
+    "sample_frequency",
+    "frame_length",
+    "frame_shift",
+    "dither",
+    "seed",
+    "preemphasis_coefficient",
+    "remove_dc_offset",
+    "window_type",
+    "round_to_power_of_two",
+    "blackman_coeff",
+    "snip_edges",
+    "num_mel_bins",
+    "low_freq",
+    "high_freq",
+    "energy_floor",
+    "raw_energy",
+)
+
 
 def kaldi_fbank(
     y: np.ndarray,
@@ -159,25 +180,7 @@ def kaldi_fbank(
             ("use_power", use_power),
         ]
     )
-    opts = options(
-        y,
-        sample_frequency=sample_frequency,
-        frame_length=frame_length,
-        frame_shift=frame_shift,
-        dither=dither,
-        seed=seed,
-        preemphasis_coefficient=preemphasis_coefficient,
-        remove_dc_offset=remove_dc_offset,
-        window_type=window_type,
-        round_to_power_of_two=round_to_power_of_two,
-        blackman_coeff=blackman_coeff,
-        snip_edges=snip_edges,
-        num_mel_bins=num_mel_bins,
-        low_freq=low_freq,
-        high_freq=high_freq,
-        energy_floor=energy_floor,
-        raw_energy=raw_energy,
-    )
+    opts = _options(y, locals())
     mel, energy = features(
         y, opts=opts, mel_basis=opts["mel_basis"], need_energy=use_energy, use_power=use_power
     )
@@ -264,25 +267,7 @@ def kaldi_mfcc(
     use_energy, htk_compat = (
         check_bool(n, v) for n, v in [("use_energy", use_energy), ("htk_compat", htk_compat)]
     )
-    opts = options(
-        y,
-        sample_frequency=sample_frequency,
-        frame_length=frame_length,
-        frame_shift=frame_shift,
-        dither=dither,
-        seed=seed,
-        preemphasis_coefficient=preemphasis_coefficient,
-        remove_dc_offset=remove_dc_offset,
-        window_type=window_type,
-        round_to_power_of_two=round_to_power_of_two,
-        blackman_coeff=blackman_coeff,
-        snip_edges=snip_edges,
-        num_mel_bins=num_mel_bins,
-        low_freq=low_freq,
-        high_freq=high_freq,
-        energy_floor=energy_floor,
-        raw_energy=raw_energy,
-    )
+    opts = _options(y, locals())
     num_ceps = check_positive_int("num_ceps", num_ceps)
     if num_ceps > num_mel_bins:
         raise ParameterError(f"num_ceps={num_ceps} must not exceed num_mel_bins={num_mel_bins}")
@@ -300,3 +285,9 @@ def kaldi_mfcc(
             ceps[..., 0] *= np.sqrt(2.0)
         ceps = np.roll(ceps, -1, axis=-1)
     return ceps.astype(out_dtype(y), copy=False)
+
+
+def _options(y: np.ndarray, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The checked shared options, picked from a function's ``arguments``: its ``locals()``,
+    taken before any of those parameters is rebound."""
+    return options(y, **{name: arguments[name] for name in _SHARED_OPTIONS})
