@@ -158,13 +158,6 @@ def _check_db_options(args: argparse.Namespace) -> None:
         check_real_number("ref", args.ref, positive=True)
 
 
-def _folder(path: str) -> str | None:
-    import os
-
-    folder = os.path.dirname(os.path.abspath(path))
-    return folder if os.path.isdir(folder) else None
-
-
 def _blocks(source: FileFrames, progress: Progress) -> Any:
     for block in source:
         progress.update(source.frames_read)
