@@ -155,6 +155,30 @@ def test_bad_options_fail_before_work(stereo: str, tmp_path: Any, capsys: Any) -
     assert "top_db" in capsys.readouterr().err
 
 
+FIGURE_CASES = [
+    ("mel", "x.png", ["--width", "100"]),  # 517 frames onto 100 columns: pooled in blocks
+    ("stft", "x.svg", ["--width", "150", "--top-db", "40"]),
+    ("mel", "x.png", []),  # fewer frames than the 1200 columns: the array itself
+]
+
+
+@pytest.mark.parametrize("kind,name,argv", FIGURE_CASES)
+def test_command_figure_equals_offline(
+    stereo: str, tmp_path: Any, kind: str, name: str, argv: list[str], monkeypatch: Any
+) -> None:
+    """A figure made in blocks (frames pooled onto the pixel columns as they come) is the
+    figure of the whole array, byte for byte, and no temporary file is left behind."""
+    import dsp.cli.spectrogram as command
+
+    blocks, whole = tmp_path / "blocks", tmp_path / "whole"
+    blocks.mkdir(), whole.mkdir()
+    assert main([kind, stereo, "-o", str(blocks / name), "--no-progress", *argv]) == 0
+    monkeypatch.setattr(command, "can_stream", lambda args: False)  # the offline path
+    assert main([kind, stereo, "-o", str(whole / name), "--no-progress", *argv]) == 0
+    assert (blocks / name).read_bytes() == (whole / name).read_bytes()
+    assert os.listdir(blocks) == [name]
+
+
 def _peak_bytes(path: str, out: str) -> int:
     tracemalloc.start()
     try:
@@ -178,3 +202,6 @@ def test_memory_flat_in_length(tmp_path: Any) -> None:
         peaks.append(_peak_bytes(path, str(tmp_path / "x.npy")))
     # 4x the audio: the whole-file path needs 4x (60 MiB more); blocks stay within 2 MiB
     assert peaks[1] < peaks[0] + (2 << 20), peaks
+    for seconds in (20, 80):  # a figure: the same blocks, then columns pooled in blocks
+        peaks.append(_peak_bytes(str(tmp_path / f"{seconds}.wav"), str(tmp_path / "x.png")))
+    assert peaks[3] < peaks[2] + (2 << 20), peaks

@@ -17,7 +17,7 @@ from PIL import Image
 import dsp
 from dsp.errors import DspWarning, ParameterError
 from dsp.viz._font import GLYPHS, render_text, text_size
-from dsp.viz._raster import pool, text_box
+from dsp.viz._raster import ColumnPool, pool, text_box
 from dsp.viz._scene import Text
 from dsp.viz.colormap import colorize
 from dsp.viz.image import db_to_uint8
@@ -136,6 +136,44 @@ def test_pooling_equals_the_loop_definition(rows, cols, height, width, seed):
     row_cells = np.arange(height) * rows // height
     col_cells = np.arange(width) * cols // width
     np.testing.assert_array_equal(pool(S, row_cells, col_cells), _naive_pool(S, height, width))
+
+
+@settings(max_examples=40)
+@given(
+    frames=st.integers(1, 300),
+    width=st.integers(1, 80),
+    cuts=st.lists(st.integers(0, 300), max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_column_pool_in_blocks_equals_the_loop_definition(frames, width, cuts, seed):
+    """Frames added in any blocks (empty ones too) pool onto the columns as the whole does."""
+    if frames < width:
+        with pytest.raises(ValueError, match="nothing to pool"):
+            ColumnPool(3, frames, width, np.dtype(np.float64))
+        return
+    S = np.random.default_rng(seed).normal(size=(3, frames))
+    columns = ColumnPool(3, frames, width, S.dtype)
+    edges = [0, *sorted(c for c in cuts if c <= frames), frames]
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        columns.add(S[:, a:b])
+    pooled = columns.result()
+    np.testing.assert_array_equal(pooled.values, _naive_pool(S, 3, width))
+    assert pooled.shape == (3, frames)
+
+
+def test_pooled_columns_draw_the_same_figure(tmp_path):
+    """specshow of the columns pooled in blocks is the figure of the whole array, byte for
+    byte (PNG and SVG), ticks and title included."""
+    S = np.random.default_rng(1).normal(-40, 10, size=(64, 5000)).astype(np.float32)
+    columns = ColumnPool(64, 5000, 300, S.dtype)
+    for a in range(0, 5000, 777):
+        columns.add(S[:, a : a + 777])
+    kwargs = dict(sr=SR, y_axis="mel", width=300, height=120, vmin=-70.0, vmax=float(S.max()))
+    whole, pooled = dsp.specshow(S, **kwargs), dsp.specshow(columns.result(), **kwargs)
+    assert whole.to_png() == pooled.to_png() and whole.to_svg() == pooled.to_svg()
+    assert "5000 frames" in pooled.scene.title
+    with pytest.raises(ParameterError, match="width=200"):
+        dsp.specshow(columns.result(), **{**kwargs, "width": 200})
 
 
 def test_thirty_minutes_give_a_bounded_figure_that_keeps_a_click(tmp_path):

@@ -1,4 +1,5 @@
-"""``dsp mel`` / ``dsp stft`` to ``.npy`` in constant memory, with a progress bar (private).
+"""``dsp mel`` / ``dsp stft`` to ``.npy``, PNG or SVG in constant memory, with a progress bar
+(private).
 
 The file is read, resampled and transformed block by block (:class:`dsp.filestream.FileFrames`);
 the frames go, column after column, to a temporary ``.npy``-shaped file in Fortran order (each
@@ -7,13 +8,17 @@ conversion needs the global maximum twice (``ref=np.max`` and ``top_db``), so tw
 run over that file in blocks of columns, and the last one streams the result into
 :func:`dsp.io._atomic.atomic_write`. Memory: a block of samples and of frames, whatever the
 length. The array equals the offline command's (``np.load`` of either gives the same values).
+A figure is drawn from that array read back in blocks of columns, its frames max-pooled onto the
+plot's pixel columns as they come (:func:`pooled_db`): the same picture as the offline one.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
+import tempfile
 import time
 from typing import IO, Any
 
@@ -24,9 +29,10 @@ from ..errors import ParameterError
 from ..filestream import FileFrames
 from ..io._atomic import atomic_write, scratch_file
 from ..transforms import MelSpectrogram, Spectrogram
+from ..viz._raster import ColumnPool
 from ._common import mel_arguments, stft_arguments
 
-__all__ = ["add_progress", "can_stream", "write_npy", "Progress"]
+__all__ = ["add_progress", "can_stream", "write_npy", "pooled_db", "Progress"]
 
 #: Frames converted to dB per read/write in the second and third passes.
 _DB_BLOCK_BYTES = 8 << 20
@@ -98,11 +104,11 @@ def _header(f: Any, shape: tuple[int, int], dtype: np.dtype) -> int:
     return f.tell()
 
 
-def write_npy(args: argparse.Namespace) -> tuple[tuple[int, int], np.dtype] | None:
+def write_npy(args: argparse.Namespace) -> tuple[tuple[int, int], np.dtype, int] | None:
     """Write the dB array of ``args.input`` to ``args.output`` (.npy) block by block.
 
-    Returns ``(shape, dtype)``, or None when the file is empty (the caller's offline path then
-    reports it as it always has).
+    Returns ``(shape, dtype, sample rate)``, or None when the file is empty (the caller's
+    offline path then reports it as it always has).
     """
     try:
         source = FileFrames(  # a placeholder transform: the real one needs the rate, set below
@@ -142,7 +148,36 @@ def write_npy(args: argparse.Namespace) -> tuple[tuple[int, int], np.dtype] | No
             raise AssertionError(f"{done} frames computed, {count} expected")
         progress.update(n_in, final=True)
         _to_db(tmp, offset, rows, count, dtype, peak, args)
-    return (rows, count), dtype
+    return (rows, count), dtype, int(source.sr)
+
+
+def pooled_db(args: argparse.Namespace) -> tuple[Any, tuple[int, int], int] | None:
+    """The dB spectrogram of ``args.input`` for a figure ``args.width`` pixels wide, made in
+    blocks: ``(data, shape, sample rate)``, or None for an empty file.
+
+    The dB array is written block by block to a temporary ``.npy`` (:func:`write_npy`), then
+    read back in blocks of columns whose frames are max-pooled onto the pixel columns
+    (:class:`dsp.viz._raster.ColumnPool`): ``data`` is those :class:`PooledColumns`, which
+    :func:`dsp.specshow` draws as the same picture as the whole array, or the array itself
+    when it has no more frames than the figure has columns. Memory: blocks and the pooled
+    ``(rows, width)`` columns, whatever the length; disk: the dB array, for the time it takes.
+    """
+    with tempfile.TemporaryDirectory(prefix="dsp-figure-") as folder:
+        npy = os.path.join(folder, "db.npy")
+        written = write_npy(argparse.Namespace(**{**vars(args), "output": npy}))
+        if written is None:
+            return None
+        (rows, count), dtype, sr = written
+        with open(npy, "rb") as f:
+            np.lib.format.read_magic(f)
+            np.lib.format.read_array_header_1_0(f)
+            offset = f.tell()
+            if count <= args.width:
+                return _read(f, offset, rows, 0, count, dtype), (rows, count), sr
+            columns = ColumnPool(rows, count, args.width, dtype)
+            for a, b in _columns(count, rows, dtype.itemsize):
+                columns.add(_read(f, offset, rows, a, b, dtype))
+        return columns.result(), (rows, count), sr
 
 
 def _check_db_options(args: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ from ..db import amplitude_to_db, power_to_db
 from ..errors import ParameterError
 from ..pipeline import melspectrogram
 from ..spectrum import stft
+from ..viz._raster import PooledColumns
 from ..viz.figure import MAX_SIDE, specshow
 from ..viz.image import spectrogram_image, write_png
 from ._common import (
@@ -32,7 +33,7 @@ from ._common import (
     save_npy,
     stft_arguments,
 )
-from ._longfile import add_progress, can_stream, write_npy
+from ._longfile import add_progress, can_stream, pooled_db, write_npy
 
 __all__ = ["register"]
 
@@ -169,7 +170,8 @@ def _figure(args: argparse.Namespace, S_db: np.ndarray, sr: int) -> Any:
         title = f"{name}: spectrogram, n_fft={args.n_fft}, hop={hop}, {sr} Hz"
         axes = {"y_axis": args.y_axis, "n_fft": args.n_fft}
     top_db = 80.0 if args.top_db is None else args.top_db
-    vmax = float(np.max(S_db[np.isfinite(S_db)])) if np.isfinite(S_db).any() else 0.0
+    values = S_db.values if isinstance(S_db, PooledColumns) else S_db  # pooled: the same max
+    vmax = float(np.max(values[np.isfinite(values)])) if np.isfinite(values).any() else 0.0
     return specshow(
         S_db,
         sr=sr,
@@ -192,12 +194,18 @@ def run(args: argparse.Namespace) -> None:
         raise ParameterError(
             f"--bare writes a PNG raster: --output {args.output!r} must end in .png"
         )
-    if extension == ".npy" and can_stream(args):  # block by block: constant memory
-        written = write_npy(args)
-        if written is not None:
-            shape, dtype = written
-            print(f"wrote {args.output}: {_what(args, shape)}, {dtype}, shape {shape}")
-            return
+    if can_stream(args) and not args.bare:  # block by block: constant memory
+        if extension == ".npy":
+            written = write_npy(args)
+            if written is not None:
+                shape, dtype, _ = written
+                print(f"wrote {args.output}: {_what(args, shape)}, {dtype}, shape {shape}")
+                return
+        else:
+            made = pooled_db(args)
+            if made is not None:
+                _save_figure(args, *made)
+                return
     y, sr = load_channel(args)
     S_db = _to_db(args, y, sr)
     what = _what(args, S_db.shape)
@@ -212,14 +220,18 @@ def run(args: argparse.Namespace) -> None:
         write_png(args.output, picture)
         print(f"wrote {args.output}: {what}, raw raster {picture.shape[1]} x {picture.shape[0]} px")
     else:
-        figure = _figure(args, S_db, sr)
-        figure.save(args.output)
-        pooled = (
-            f", {figure.frames_per_column:.1f} frames per pixel column"
-            if figure.frames_per_column > 1
-            else ""
-        )
-        print(
-            f"wrote {args.output}: {what}, figure {figure.width} x {figure.height} px "
-            f"(plot {figure.plot[2]} x {figure.plot[3]}{pooled})"
-        )
+        _save_figure(args, S_db, S_db.shape, sr)
+
+
+def _save_figure(args: argparse.Namespace, data: Any, shape: tuple[int, int], sr: int) -> None:
+    figure = _figure(args, data, sr)
+    figure.save(args.output)
+    pooled = (
+        f", {figure.frames_per_column:.1f} frames per pixel column"
+        if figure.frames_per_column > 1
+        else ""
+    )
+    print(
+        f"wrote {args.output}: {_what(args, shape)}, figure {figure.width} x {figure.height} px "
+        f"(plot {figure.plot[2]} x {figure.plot[3]}{pooled})"
+    )

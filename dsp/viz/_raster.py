@@ -18,12 +18,14 @@ bitmap font (:mod:`dsp.viz._font`), and :mod:`dsp.viz._svg` writes the same scen
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ._font import render_text
 from ._scene import Image, Rect, Scene, Text
 
-__all__ = ["pool", "paint", "text_box"]
+__all__ = ["pool", "ColumnPool", "PooledColumns", "paint", "text_box"]
 
 
 def pool(data: np.ndarray, row_cells: np.ndarray, column_cells: np.ndarray) -> np.ndarray:
@@ -42,6 +44,64 @@ def pool(data: np.ndarray, row_cells: np.ndarray, column_cells: np.ndarray) -> n
     """
     columns = np.maximum.reduceat(data, column_cells, axis=1)
     return np.maximum.reduceat(columns, row_cells, axis=0)
+
+
+@dataclass(frozen=True)
+class PooledColumns:
+    """A spectrogram of ``n_frames`` frames whose frames are already max-pooled onto the plot's
+    ``values.shape[1]`` pixel columns (uniform cells :math:`c_j = \\lfloor j n / w \\rfloor`):
+    what :func:`dsp.specshow` accepts in place of the frames for a sound too long to hold."""
+
+    values: np.ndarray
+    n_frames: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.values.shape[0], self.n_frames
+
+
+class ColumnPool:
+    """The column step of :func:`pool` over frames that arrive in blocks, in order.
+
+    ``add`` each block of frames ``(n_rows, k)``; ``result()`` then equals
+    ``np.maximum.reduceat(S, cells, axis=1)`` of the whole ``S`` with the uniform cells
+    :math:`c_j = \\lfloor j n / w \\rfloor` of a time axis, holding only ``(n_rows, w)`` values.
+    Needs ``n_frames >= width`` (fewer frames than pixels are small enough to keep).
+
+    Examples
+    --------
+    >>> S = np.arange(14.0).reshape(1, 14) % 5
+    >>> columns = ColumnPool(1, 14, 4, S.dtype)
+    >>> for a in range(0, 14, 3):
+    ...     columns.add(S[:, a : a + 3])
+    >>> cells = np.arange(4) * 14 // 4
+    >>> bool(np.array_equal(columns.result().values, np.maximum.reduceat(S, cells, axis=1)))
+    True
+    """
+
+    def __init__(self, n_rows: int, n_frames: int, width: int, dtype: np.dtype) -> None:
+        if n_frames < width:
+            raise ValueError(f"{n_frames} frames for {width} columns: nothing to pool")
+        self.n_frames, self.seen = n_frames, 0
+        self.cells = np.arange(width, dtype=np.int64) * n_frames // width
+        self.values = np.full((n_rows, width), -np.inf, dtype=dtype)
+
+    def add(self, block: np.ndarray) -> None:
+        a, b = self.seen, self.seen + block.shape[1]
+        if b == a:
+            return
+        # the columns frames a .. b - 1 fall in, and where each starts inside the block
+        first = int(np.searchsorted(self.cells, a, side="right")) - 1
+        last = int(np.searchsorted(self.cells, b - 1, side="right")) - 1
+        starts = np.concatenate(([0], self.cells[first + 1 : last + 1] - a))
+        part = np.maximum.reduceat(block, starts, axis=1)
+        np.maximum(self.values[:, first : last + 1], part, out=self.values[:, first : last + 1])
+        self.seen = b
+
+    def result(self) -> PooledColumns:
+        if self.seen != self.n_frames:
+            raise ValueError(f"{self.seen} frames added of {self.n_frames}")
+        return PooledColumns(self.values, self.n_frames)
 
 
 def text_box(text: Text) -> tuple[int, int, int, int]:

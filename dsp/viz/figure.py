@@ -29,7 +29,7 @@ from ..io._atomic import atomic_write
 from ._axes import X_AXES, Y_AXES, Axis, make_axis
 from ._layout import BAR_WIDTH, layout
 from ._png import encode_png
-from ._raster import paint, pool
+from ._raster import PooledColumns, paint, pool
 from ._scene import Rect, Scene, Text
 from ._svg import to_svg
 from .colormap import COLORMAPS, colorize
@@ -130,7 +130,7 @@ def _check_axis(name: str, value: Any, choices: tuple[str | None, ...]) -> str |
 
 
 def specshow(
-    data: np.ndarray,
+    data: np.ndarray | PooledColumns,
     *,
     x_axis: str | None = "time",
     y_axis: str | None = None,
@@ -161,7 +161,11 @@ def specshow(
     data : np.ndarray [shape=(n_rows, n_frames)], real
         A dB spectrogram, row 0 the lowest frequency (``amplitude_to_db(np.abs(stft(y)))``,
         ``power_to_db(melspectrogram(y=y, sr=sr))``). Complex input is shown as its magnitude,
-        with a :class:`~dsp.DspWarning`.
+        with a :class:`~dsp.DspWarning`. For a sound too long to hold, a
+        :class:`dsp.viz._raster.PooledColumns` (what ``dsp mel x.wav -o x.png`` passes): its
+        frames already max-pooled onto the ``width`` columns, block by block
+        (:class:`~dsp.viz._raster.ColumnPool`); that gives the same picture, but for the colour
+        range's floor, taken from the pooled values unless ``vmin`` is given.
     x_axis : {"time", "frames", None}
         ``"time"``: seconds (``m:ss`` beyond a minute, ``h:mm:ss`` beyond an hour), frame ``t``
         centred at ``t * hop_length / sr``. ``None``: no ticks.
@@ -233,6 +237,15 @@ def specshow(
     >>> fig.to_array().shape == (fig.height, fig.width, 3)
     True
     """
+    frames = None
+    if isinstance(data, PooledColumns):  # a long sound, pooled onto the columns in blocks
+        frames = data.n_frames
+        data = data.values
+        if data.ndim != 2 or data.shape[1] != width or not 0 < width <= frames:
+            raise ParameterError(
+                f"pooled data of shape {data.shape} for {frames} frames: it must have "
+                f"width={width} columns, at most one per frame"
+            )
     S = check_array("data", data)  # ragged lists and masked arrays: ParameterError
     if S.dtype.kind == "c":
         warn("data is complex: showing its magnitude", stacklevel=3)
@@ -244,7 +257,7 @@ def specshow(
     y_axis = _check_axis("y_axis", y_axis, Y_AXES)
     sr = float(check_sr(sr))
     hop_length = check_positive_int("hop_length", hop_length)
-    n_rows, n_frames = S.shape
+    n_rows, n_frames = S.shape if frames is None else (S.shape[0], frames)
     if n_fft is None:
         n_fft = max(2 * (n_rows - 1), 1)
     n_fft = check_positive_int("n_fft", n_fft)
@@ -286,7 +299,8 @@ def specshow(
     }
     x = make_axis(x_axis, n_frames, **kwargs)
     y = make_axis(y_axis, n_rows, **kwargs)
-    pooled = pool(S, y.pixel_cells(height), x.pixel_cells(width))[::-1]
+    columns = x.pixel_cells(width) if frames is None else np.arange(width)  # pooled already
+    pooled = pool(S, y.pixel_cells(height), columns)[::-1]
     levels = colorize(db_to_uint8(pooled, vmin=low, vmax=top), cmap)
     bar = None
     if colorbar:
