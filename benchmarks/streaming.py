@@ -1,11 +1,14 @@
 """Streaming: chunked vs offline time, ``dsp live``'s real-time factor, ``dsp mel``'s memory.
 
-``python -m benchmarks.streaming [--seconds 60] [--runs 5] [--lengths 60,1800,7200]`` writes
-``benchmarks/results/streaming.md``:
+``python -m benchmarks.streaming [--seconds 60] [--runs 11] [--memory-runs 2]
+[--lengths 60,1800,7200]`` writes ``benchmarks/results/streaming.md``:
 
 - **time**: ``MelSpectrogram()(y)`` (and ``Spectrogram``) on a seeded float32 white-noise
   signal against pushing the same signal in 1-s chunks through ``.stream()`` and ``flush()``
-  (paired runs alternated ABBA, medians, the ratio of each pair: median, min, max);
+  (the parts kept as returned; their concatenation is checked identical first), with the
+  default threads and with one thread for both (``max_threads=1``), then all again in a fresh
+  process with OpenBLAS in one thread (``OPENBLAS_NUM_THREADS=1``: the mel projection's BLAS
+  call); paired runs alternated ABBA, medians, the ratio of each pair: median, min, max;
 - **live**: the whole ``dsp live`` computation (:class:`dsp.cli.live.LivePipeline`: 16-bit
   PCM bytes -> mel stream -> dB -> palette rows; terminal output excluded) on 16 kHz audio in
   40 ms reads, as seconds of computing per second of audio (the real-time factor);
@@ -46,14 +49,32 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, elapsed, co
 """
 
 
-def streamed(transform: Any, y: np.ndarray, chunk: int) -> np.ndarray:
+def pushed(transform: Any, y: np.ndarray, chunk: int) -> list[np.ndarray]:
+    """The stream's outputs for ``y`` pushed ``chunk`` samples at a time, then flushed: what a
+    streaming user receives (timed; joining them is not part of streaming)."""
     stream = transform.stream()
     parts = [stream.push(y[i : i + chunk]) for i in range(0, y.shape[-1], chunk)]
     parts.append(stream.flush())
-    return np.concatenate(parts, axis=-1)
+    return parts
 
 
-def time_ratio(seconds: float, runs: int) -> list[list[str]]:
+def streamed(transform: Any, y: np.ndarray, chunk: int) -> np.ndarray:
+    """The stream's outputs joined: equal to ``transform(y)`` (checked before timing)."""
+    return np.concatenate(pushed(transform, y, chunk), axis=-1)
+
+
+#: The time table's thread settings: the engine's defaults (a second thread from 4M windowed
+#: samples, offline and per push), then one thread for both.
+THREADS = [("default", {}), ("1 (max_threads=1)", {"max_threads": 1})]
+TIME_COLUMNS = ["transform", "signal", "threads", "BLAS threads", "offline", "stream, 1-s chunks",
+                "ratio", "output"]  # fmt: skip
+
+
+def time_ratio(seconds: float, runs: int, blas: str = "default") -> list[list[str]]:
+    """Rows of the time table: each transform with the default threads, then with one thread
+    for both the offline call and the stream (like for like); ``blas`` labels OpenBLAS's
+    threads (set by the environment before NumPy is imported: :func:`time_ratio_blas_1`)."""
+    from dsp._engine.config import engine_config
     from dsp.transforms import MelSpectrogram, Spectrogram
 
     y, rows = signal(seconds), []
@@ -63,17 +84,37 @@ def time_ratio(seconds: float, runs: int) -> list[list[str]]:
     ]
     for name, transform in transforms:
         assert np.array_equal(streamed(transform, y, 22050), transform(y))
-        r = paired(partial(streamed, transform, y, 22050), partial(transform, y), runs)
-        rows.append(
-            [
-                name,
-                f"{seconds:g} s",
-                f"{r['ref']:.3f} s",
-                f"{r['ours']:.3f} s",
-                f"**{r['ratio']:.2f}** [{r['lo']:.2f}, {r['hi']:.2f}]",
-                "identical",
-            ]
-        )
+        for threads, settings in THREADS:
+            with engine_config(**settings):
+                r = paired(partial(pushed, transform, y, 22050), partial(transform, y), runs)
+            rows.append(
+                [
+                    name,
+                    f"{seconds:g} s",
+                    threads,
+                    blas,
+                    f"{r['ref']:.3f} s",
+                    f"{r['ours']:.3f} s",
+                    f"**{r['ratio']:.2f}** [{r['lo']:.2f}, {r['hi']:.2f}]",
+                    "identical",
+                ]
+            )
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def time_ratio_blas_1(seconds: float, runs: int) -> list[list[str]]:
+    """:func:`time_ratio` in a fresh process with ``OPENBLAS_NUM_THREADS=1`` (the mel
+    projection's BLAS call in one thread, in the offline call and the stream alike)."""
+    code = (
+        "import json, sys; from benchmarks.streaming import time_ratio; "
+        f"print(json.dumps(time_ratio({seconds!r}, {runs!r}, '1 (OPENBLAS_NUM_THREADS=1)')))"
+    )
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    root = str(Path(__file__).resolve().parent.parent)
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    rows: list[list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
     return rows
 
 
@@ -163,7 +204,8 @@ def _length(seconds: float) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=11, help="timed pairs and live runs")
+    parser.add_argument("--memory-runs", type=int, default=2, help="runs per length up to 30 min")
     parser.add_argument("--lengths", default="60,1800,7200")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -173,9 +215,10 @@ def main(argv: list[str] | None = None) -> None:
     if need > free:
         raise SystemExit(f"needs {need / 2**30:.1f} GiB free in {tempfile.gettempdir()}")
     load = os.getloadavg()[0]
-    times = time_ratio(args.seconds, args.runs)
-    live = live_rtf(args.seconds, args.runs)
-    mem, base = memory(lengths, max(1, args.runs // 2))
+    times = time_ratio(args.seconds, args.runs) + time_ratio_blas_1(args.seconds, args.runs)
+    load_after = os.getloadavg()[0]
+    live = live_rtf(args.seconds, max(3, args.runs // 2))
+    mem, base = memory(lengths, args.memory_runs)
     info = machine()
     lines = [
         "# Streaming: time, live real-time factor, memory of `dsp mel` against file length",
@@ -191,21 +234,36 @@ def main(argv: list[str] | None = None) -> None:
         "22050 samples at a time, then flushed; its output is checked identical first. Ratio: "
         f"stream / offline, median [min, max] of {args.runs} alternated pairs (target <= 1.3).",
         "",
-        table(["transform", "signal", "offline", "stream, 1-s chunks", "ratio", "output"], times),
+        table(TIME_COLUMNS, times),
         "",
-        "Where the time goes (cProfile of the stream): each push runs the engine once on its "
-        "~43 frames, a fixed cost of about 0.5-1 ms (the engine's plan: frame views, FFT "
-        "selection, buffers) that the offline call pays once; offline also runs 2 threads from "
-        "4M windowed samples on, which 43-frame pushes cannot use. The mel stream projects in "
-        "the engine's 1024-frame chunks (the price of bit-identity, see docs/streaming.md): "
-        "two BLAS calls for 60 s instead of one, and on this loaded machine a call of 256 to "
-        "4096 frames costs about the same ~55 ms. The target of 1.3 is not met here.",
+        "Threads: `default` follows the engine's rule on each side: a second thread from "
+        "4M windowed samples, for the offline call (60 s at n_fft 2048 is 5.3M: it uses two) "
+        "and for each push (a 1-s push is 88k: one thread). `1` (`engine_config("
+        "max_threads=1)`) runs both in one thread. `BLAS threads`: the mel projection's BLAS "
+        "call with OpenBLAS's own threads (the default), or in one thread "
+        "(`OPENBLAS_NUM_THREADS=1`, a fresh process) for the offline call and the stream alike. "
+        f"Load average after the time tables: {load_after:.1f}.",
+        "",
+        "Where the time goes (cProfile of the stream, one thread): the window, FFT, `|.|**2` "
+        "and mel projection of the frames, as offline, plus a few hundredths of a millisecond "
+        "per push of Python and checks. What each push used to decide again by calling the "
+        "engine (window, FFT function, block buffers; about 0.4 ms a push: stream / offline "
+        "was 2.03 for MelSpectrogram and 2.05 for Spectrogram on 2026-11-30 14:01 UTC) is "
+        "decided once, at the first push (`dsp/_stream_plan.py`); an interior piece of signal "
+        "is a view, a 1-s push is one FFT block, and the mel stream's power frames are written "
+        "straight into its pending buffer. A worker thread kept by the stream, sharing each "
+        "push's blocks, was tried: no faster on this machine when a core was free, slower "
+        "when it was busy (a millisecond of work per push). The mel stream projects in the "
+        "engine's 1024-frame "
+        "chunks (docs/streaming.md): two BLAS calls for 60 s instead of one, the same "
+        "arithmetic, but on a busy machine a multithreaded OpenBLAS call waits for its second "
+        "thread, which the stream does twice: compare the rows with OpenBLAS in one thread.",
         "",
         "## `dsp live`'s pipeline",
         "",
         "PCM bytes to palette rows (terminal writes excluded), n_fft 1024, hop 640, 128 mels, "
-        f"float32 precision; median of {args.runs} runs. Real-time factor: compute time / "
-        "audio time (below 1 keeps up with a microphone).",
+        f"float32 precision; median of {max(3, args.runs // 2)} runs. Real-time factor: "
+        "compute time / audio time (below 1 keeps up with a microphone).",
         "",
         table(["input", "time", "real-time factor"], [live]),
         "",

@@ -43,6 +43,7 @@ def _scipy_version() -> str | None:
         return None
 
 
+@functools.cache  # the versions do not change while the process runs; fft_module asks often
 def numpy_matches_scipy() -> bool:
     """Whether ``numpy.fft`` gives ``scipy.fft``'s bits here (measured version pairs only)."""
     version = np.lib.NumpyVersion

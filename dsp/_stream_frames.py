@@ -11,6 +11,7 @@ frame that needs it; a signal with no interior frame padded whole. Geometry:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -50,13 +51,16 @@ def check_chunk(chunk: Any, lead: tuple[int, ...] | None, dtype: np.dtype | None
         )
     if chunk.dtype == np.float16:
         chunk = chunk.astype(np.float32)
-    finite = np.isfinite(chunk)
-    if not finite.all():
-        where = np.unravel_index(int(np.argmin(finite)), chunk.shape)
-        raise ParameterError(
-            f"chunk contains a non-finite value ({chunk[where]}) at index "
-            f"{tuple(int(i) for i in where)}; the stream is unchanged"
-        )
+    # NaN propagates through min and max, so two reductions (no boolean array) clear the usual
+    # chunk; the element-wise test confirms (a longdouble beyond float64 is finite).
+    if chunk.size and not (math.isfinite(chunk.min()) and math.isfinite(chunk.max())):
+        finite = np.isfinite(chunk)
+        if not finite.all():
+            where = np.unravel_index(int(np.argmin(finite)), chunk.shape)
+            raise ParameterError(
+                f"chunk contains a non-finite value ({chunk[where]}) at index "
+                f"{tuple(int(i) for i in where)}; the stream is unchanged"
+            )
     return chunk
 
 
@@ -129,7 +133,10 @@ class SampleBuffer:
         if p and g.frame_start(lo) < 0 and not left.shape[-1]:
             left = self._pad(self.head, (p, 0))[..., :p]
         origin = self.start - left.shape[-1]  # absolute index of the piece's first sample
-        ext = np.concatenate([left, self.samples, right], axis=-1)
+        if left.shape[-1] or right.shape[-1]:
+            ext = np.concatenate([left, self.samples, right], axis=-1)
+        else:  # an interior run: a view (the samples are never written to in place)
+            ext = self.samples
         first = g.frame_start(lo) - origin
         stop = first + (hi - lo - 1) * g.hop_length + g.n_fft
         if first < 0 or stop > ext.shape[-1]:  # the arithmetic above guarantees it

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._engine.blocked import dense_project, min_chunk_frames, power_blocked, stft_blocked
-from ._engine.config import current, engine_config
+from ._engine.blocked import dense_project, min_chunk_frames
+from ._engine.config import current
 from ._engine.schedule import grid
 from ._stream_frames import SampleBuffer, check_chunk
+from ._stream_plan import PushPlan
 from ._validation import check_bool, warn
 from .errors import ParameterError
 from .framing import FrameGeometry
@@ -53,9 +54,11 @@ class StftStream:
 
     Notes
     -----
-    ``push`` runs the offline engine on the piece of signal that holds the completed frames
-    (padding included), so each frame is computed by the same operations as offline; no
-    per-frame Python loop. Memory: ``O(n_fft + len(chunk))`` samples.
+    ``push`` cuts the piece of signal that holds the completed frames (padding included) and
+    computes them with the offline engine's operations, decided once at the first push
+    (:class:`dsp._stream_plan.PushPlan`: window, FFT, block buffers; the engine's threads for
+    a long push), so each frame is computed as offline; no per-frame Python loop. Memory:
+    ``O(n_fft + len(chunk))`` samples.
 
     librosa equivalent: none (``librosa.stream`` frames without centring and does not match
     ``librosa.stft``); the concatenated output is ``librosa.stft(y, ...)``.
@@ -93,6 +96,7 @@ class StftStream:
         self._lead: tuple[int, ...] | None = None
         self._dtype: np.dtype | None = None
         self.frames_out, self.closed = 0, False
+        self._plan: PushPlan | None = None
 
     # -- the public protocol ---------------------------------------------------------------
     def push(self, chunk: np.ndarray) -> np.ndarray:
@@ -153,26 +157,50 @@ class StftStream:
         """The offline STFT's range check (``dsp.stft``), applied chunk by chunk."""
         check_range(chunk, self.spectrogram.window, self._out_dtype(chunk.dtype))
 
+    def _plan_for(self, piece: np.ndarray) -> PushPlan:
+        """The plan of every push (built at the first; the channel shape and dtype are fixed)."""
+        if self._plan is None:
+            spec = self.spectrogram
+            self._plan = PushPlan(
+                piece.shape[:-1],
+                n_fft=self.geometry.n_fft,
+                hop_length=self.geometry.hop_length,
+                window=spec.window,
+                precision=spec.precision,
+                out_dtype=self._plan_dtype(piece.dtype),
+                config=current(),
+            )
+        return self._plan
+
+    def _plan_dtype(self, dtype: np.dtype) -> np.dtype:
+        return np.result_type(dtype, np.complex64)  # the engine's STFT dtype
+
     def _frames(self, piece: np.ndarray) -> np.ndarray:
-        """The offline computation on ``piece``'s uncentred frames ``(..., bins, m)``."""
-        spec = self.spectrogram
-        if spec.precision == "float32":  # NumPy's single-precision FFT (docs/streaming.md)
-            with engine_config(scipy_min_samples=1 << 62):
-                return stft_blocked(
-                    piece,
-                    geometry=self.uncentred,
-                    window=spec.window,
-                    pad_mode=spec.pad_mode,
-                    dtype=np.result_type(piece.dtype, np.complex64),
-                    precision="float32",
-                )
-        return stft_blocked(
-            piece,
-            geometry=self.uncentred,
-            window=spec.window,
-            pad_mode=spec.pad_mode,
-            dtype=np.result_type(piece.dtype, np.complex64),
-        )
+        """The offline computation on ``piece``'s uncentred frames ``(..., bins, m)``: the
+        engine's operations (:mod:`dsp._stream_plan`; ``"float32"`` precision with NumPy's
+        single-precision FFT, ``docs/streaming.md``)."""
+        count = self.uncentred.n_frames(piece.shape[-1])
+        return self._plan_for(piece).compute(piece, count, None, self._sink(piece, count))
+
+    #: ``sink(shape, dtype)``: where the current push writes its frames (None: a new array).
+    #: Set only for the duration of one call (:meth:`_into`), so that no reference cycle
+    #: keeps a stream's buffers alive after its last use.
+    sink: Any = None
+
+    def _into(self, sink: Any, call: Any, *args: Any) -> np.ndarray:
+        """``call(*args)`` (:meth:`push` or :meth:`flush`) writing its frames where ``sink``
+        says: the mel stream lends the end of its pending buffer (no copy of the power)."""
+        self.sink = sink
+        try:
+            return call(*args)
+        finally:
+            self.sink = None
+
+    def _sink(self, piece: np.ndarray, count: int) -> np.ndarray | None:
+        if self.sink is None:
+            return None
+        plan = self._plan_for(piece)
+        return self.sink(piece.shape[:-1] + (self.n_bins, count), plan.out_dtype)
 
     def _emit(self, buffer: SampleBuffer, lo: int, hi: int, *, final: bool) -> np.ndarray:
         if hi <= lo:
@@ -223,25 +251,16 @@ class SpectrogramStream(StftStream):
     #: power in float32 from a complex64 spectrum whatever the input dtype.
     single_power = False
 
+    def _plan_dtype(self, dtype: np.dtype) -> np.dtype:
+        """``|X|``'s dtype: the STFT's real dtype (float32 for :attr:`single_power`)."""
+        if self.single_power:
+            return np.dtype(np.float32)
+        return np.result_type(dtype, np.float32)
+
     def _frames(self, piece: np.ndarray) -> np.ndarray:
-        spec = self.spectrogram
-        if spec.precision == "float32":
-            D = super()._frames(piece)
-            with np.errstate(over="ignore"):
-                if self.single_power:
-                    S = np.abs(D.astype(np.complex64))
-                    S **= spec.power
-                else:
-                    S = np.abs(D) ** spec.power
-        else:
-            S = power_blocked(
-                piece,
-                geometry=self.uncentred,
-                window=spec.window,
-                pad_mode=spec.pad_mode,
-                power=spec.power,
-            )
-        return _finite(S, spec.power)
+        count, power = self.uncentred.n_frames(piece.shape[-1]), self.spectrogram.power
+        out = self._plan_for(piece).compute(piece, count, power, self._sink(piece, count))
+        return _finite(out, power)
 
 
 def _finite(out: np.ndarray, power: float) -> np.ndarray:
@@ -342,40 +361,40 @@ class MelStream:
 
         Errors as :meth:`StftStream.push` (the stream is unchanged after one).
         """
-        S = self.power.push(chunk)
+        S = self.power._into(self._reserve, self.power.push, chunk)
         return self._take(S, final=False)
 
     def flush(self) -> np.ndarray:
         """End the signal; return every remaining mel frame."""
-        S = self.power.flush()
+        S = self.power._into(self._reserve, self.power.flush)
         self.closed = True
         return self._take(S, final=True)
 
-    def _chunk(self, S: np.ndarray) -> int | None:
+    def _chunk(self, lead: tuple[int, ...]) -> int | None:
         if self.fast and self.chunk_frames is not None:  # as dsp._engine.blocked._mel_fast
-            channels = int(np.prod(S.shape[:-2], dtype=np.int64))
+            channels = int(np.prod(lead, dtype=np.int64))
             limit = current().block_limit_bytes // (8 * self.n_bins * channels)
             return max(1, min(self.chunk_frames, limit))
         return self.chunk_frames
 
-    def _hold(self, S: np.ndarray) -> None:
-        """Append ``S`` to the pending frames: one Fortran-ordered buffer, as the engine's
-        power buffer (grown only when a push brings more than it holds)."""
-        k, held = S.shape[-1], self._held
-        buf = self._pending
-        if buf is None or buf.shape[:-1] != S.shape[:-1] or buf.shape[-1] < held + k:
-            cap = max(held + k, 2 * (self._chunk(S) or 0) + k)
-            new = np.empty(S.shape[:-1] + (cap,), dtype=S.dtype, order="F")
+    def _reserve(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """Room for the next ``shape[-1]`` power frames after the pending ones: one
+        Fortran-ordered buffer, as the engine's power buffer (grown only when a push brings
+        more than it holds). The power stream writes its frames there (:meth:`StftStream._into`);
+        they count as pending once the push has succeeded (:meth:`_take`)."""
+        k, held, buf = shape[-1], self._held, self._pending
+        fits = buf is not None and buf.shape[:-1] == shape[:-1] and buf.dtype == dtype
+        if buf is None or not fits or buf.shape[-1] < held + k:
+            cap = max(held + k, 2 * (self._chunk(shape[:-2]) or 0) + k)
+            new = np.empty(shape[:-1] + (cap,), dtype=dtype, order="F")
             if buf is not None and held:
                 new[..., :held] = buf[..., :held]
             self._pending = buf = new
-        buf[..., held : held + k] = S
-        self._held = held + k
+        return buf[..., held : held + k]
 
     def _take(self, S: np.ndarray, *, final: bool) -> np.ndarray:
-        if S.shape[-1]:
-            self._hold(S)
-        c = self._chunk(S)
+        self._held += S.shape[-1]  # S was written in place (_reserve)
+        c = self._chunk(S.shape[:-2])
         if not self.exact or final:
             n = self._held  # final: the last chunk, the remainder joined to it
         elif c is None:

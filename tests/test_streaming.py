@@ -7,11 +7,13 @@ this file; by invariants (latency, bounded memory, errors leave the stream usabl
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -334,3 +336,39 @@ def test_memory_is_bounded() -> None:
     assert max(held) <= 512 + 1000 + 160
     pending = stream._held  # power frames waiting for their projection chunk
     assert stream.chunk_frames is not None and pending < 2 * stream.chunk_frames
+
+
+@settings(max_examples=30)
+@given(case=stream_cases(max_n_fft=256))
+def test_threaded_pushes_equal_offline(case: dict) -> None:
+    """Every push of two blocks or more split over two threads (blocks of one frame): the
+    STFT, power and mel outputs are the offline ones, bit for bit."""
+    transform, y = spectrogram(case, power=2.0), signal(case)
+    kw = {k: case[k] for k in ("n_fft", "hop_length", "center", "pad_mode")}
+    precision = "float32" if case["precision"] == "float32" else "float64-bounded"
+    threads = dict(thread_min_samples=1, max_threads=2, min_block_transforms=1, cache_bytes=1)
+    with engine_config(**threads, **SMALL_CHUNKS):
+        mel = quiet(lambda: MelSpectrogram(sr=8000, n_mels=8, precision=precision, **kw))
+        results = [
+            both(transform, transform.stream(), y, case["cuts"]),
+            both(transform.stft, transform.stft_stream(), y, case["cuts"]),
+            both(mel, mel.stream(), y, case["cuts"]),
+        ]
+    for got, expected in results:
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+def test_stream_is_freed_with_its_last_reference() -> None:
+    """A stream holds no reference cycle (the mel stream lends its buffer to the power stream
+    for one call only): it is freed, buffers included, as soon as its last reference goes."""
+    transform = MelSpectrogram(n_fft=2048, hop_length=512)
+    gc.disable()
+    try:
+        stream = transform.stream()
+        stream.push(make_signal(0, (44100,), np.float32))
+        stream.flush()
+        alive = weakref.ref(stream)
+        del stream
+        assert alive() is None
+    finally:
+        gc.enable()
