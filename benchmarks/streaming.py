@@ -13,6 +13,7 @@
   PCM bytes -> mel stream -> dB -> palette rows; terminal output excluded) on 16 kHz audio in
   40 ms reads, as seconds of computing per second of audio (the real-time factor);
 - **memory**: the peak resident memory (``ru_maxrss``) of ``python -m dsp mel x.wav -o x.npy``
+  (and ``-o x.png``)
   in a fresh process for 44.1 kHz stereo 16-bit WAVs of each length (written block by block in
   a temporary folder and deleted), minus that of ``python -m dsp mel --help`` (the interpreter
   with dsp's command loaded), and the run's time as a multiple of real time.
@@ -168,30 +169,31 @@ def memory(lengths: list[float], runs: int) -> tuple[list[list[str]], int]:
     rows = []
     with tempfile.TemporaryDirectory(dir=os.environ.get("DSP_BENCH_TMP")) as tmp:
         for seconds in lengths:
-            wav, out = os.path.join(tmp, "x.wav"), os.path.join(tmp, "x.npy")
+            wav = os.path.join(tmp, "x.wav")
             write_wav_blocks(wav, seconds)
             size = os.path.getsize(wav)
-            results = [
-                peak_rss([sys.executable, "-m", "dsp", "mel", wav, "-o", out, "--no-progress"])
-                for _ in range(runs if seconds <= 1800 else 1)
-            ]
-            rss = sorted(r[0] for r in results)[len(results) // 2]
-            elapsed = sorted(r[1] for r in results)[len(results) // 2]
-            shape = np.load(out, mmap_mode="r").shape
-            rows.append(
-                [
-                    _length(seconds),
-                    f"{size / 2**20:.0f} MiB",
-                    f"{shape}",
-                    f"{rss / 2**20:.0f} MiB",
-                    f"**{(rss - base) / 2**20:.0f} MiB**",
-                    f"{elapsed:.1f} s ({seconds / elapsed:.0f}x real time)",
-                    str(len(results)),
+            for name in ("x.npy", "x.png"):
+                out = os.path.join(tmp, name)
+                results = [
+                    peak_rss([sys.executable, "-m", "dsp", "mel", wav, "-o", out, "--no-progress"])
+                    for _ in range(runs if seconds <= 1800 else 1)
                 ]
-            )
+                rss = sorted(r[0] for r in results)[len(results) // 2]
+                elapsed = sorted(r[1] for r in results)[len(results) // 2]
+                rows.append(
+                    [
+                        _length(seconds),
+                        f"{size / 2**20:.0f} MiB",
+                        name,
+                        f"{rss / 2**20:.0f} MiB",
+                        f"**{(rss - base) / 2**20:.0f} MiB**",
+                        f"{elapsed:.1f} s ({seconds / elapsed:.0f}x real time)",
+                        str(len(results)),
+                    ]
+                )
+                os.remove(out)
+                print(json.dumps(rows[-1]), flush=True)
             os.remove(wav)
-            os.remove(out)
-            print(json.dumps(rows[-1]), flush=True)
     return rows, base
 
 
@@ -267,14 +269,16 @@ def main(argv: list[str] | None = None) -> None:
         "",
         table(["input", "time", "real-time factor"], [live]),
         "",
-        "## Peak memory of `dsp mel x.wav -o x.npy` against file length",
+        "## Peak memory of `dsp mel x.wav -o x.npy` (and `-o x.png`) against file length",
         "",
         "44.1 kHz stereo 16-bit WAV of noise, default options (resampled to 22050 Hz with soxr "
         "HQ block by block, mono mix, n_fft 2048, hop 512, 128 mels, dB with ref=max and "
-        f"top_db=80). Baseline: `python -m dsp mel --help` peaks at {base / 2**20:.0f} MiB. "
+        "top_db=80); to .npy (written in blocks) and to a PNG figure (1200 x 480 plot, frames "
+        f"max-pooled onto its columns in blocks). Baseline: `python -m dsp mel --help` peaks at "
+        f"{base / 2**20:.0f} MiB. "
         "Peak RSS of a fresh process (`ru_maxrss` of the child); median of the runs.",
         "",
-        table(["length", "WAV", "output", "peak RSS", "above baseline", "time", "runs"], mem),
+        table(["length", "WAV", "to", "peak RSS", "above baseline", "time", "runs"], mem),
         "",
     ]
     args.output.parent.mkdir(parents=True, exist_ok=True)
