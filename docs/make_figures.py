@@ -728,61 +728,27 @@ def cnn_edges(plt: Any) -> Any:
 # --------------------------------------------------------------------------------- main
 
 
-def _convention_figures() -> dict[str, Callable[[Any], Any]]:
-    """The figures of five-conventions.md, drawn by docs/convention_figures.py (issue 14)."""
+def _figures_of(relative: str) -> dict[str, Callable[[Any], Any]]:
+    """The ``FIGURES`` of another drawing script next to this one, loaded from its path."""
     import importlib.util
 
-    path = Path(__file__).resolve().parent / "convention_figures.py"
-    spec = importlib.util.spec_from_file_location("convention_figures", path)
+    path = Path(__file__).resolve().parent / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module.FIGURES
 
 
-FIGURES.update(_convention_figures())
-
-
-def _resampling_figures() -> dict[str, Callable[[Any], Any]]:
-    """The figure of resampling.md, drawn by docs/resampling_figures.py (issue 10)."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parent / "resampling_figures.py"
-    spec = importlib.util.spec_from_file_location("resampling_figures", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.FIGURES
-
-
-FIGURES.update(_resampling_figures())
-
-
-def _toolbox_figures() -> dict[str, Callable[[Any], Any]]:
-    """The figures of mfcc.md and inversion.md, drawn by docs/toolbox_figures.py (issue 13)."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parent / "toolbox_figures.py"
-    spec = importlib.util.spec_from_file_location("toolbox_figures", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.FIGURES
-
-
-FIGURES.update(_toolbox_figures())
-
-
-def _deep_learning_figures() -> dict[str, Callable[[Any], Any]]:
-    """The figures of deep-learning.md, drawn by docs/examples/cnn_pictures.py (issue 16):
-    drawing them trains the example's seeded full run once (needs torch, about a minute)."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parent / "examples" / "cnn_pictures.py"
-    spec = importlib.util.spec_from_file_location("cnn_pictures", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.FIGURES
-
-
-FIGURES.update(_deep_learning_figures())
+# The pages whose figures are drawn by scripts of their own: five-conventions.md (issue 14),
+# resampling.md (issue 10), mfcc.md and inversion.md (issue 13), deep-learning.md (issue 16:
+# drawing them trains the example's seeded full run once, which needs torch, about a minute).
+for _script in (
+    "convention_figures.py",
+    "resampling_figures.py",
+    "toolbox_figures.py",
+    "examples/cnn_pictures.py",
+):
+    FIGURES.update(_figures_of(_script))
 
 
 def render(names: list[str], out_dir: Path = FIGURE_DIR) -> list[Path]:
