@@ -7,6 +7,7 @@ import os
 import platform
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,8 @@ __all__ = [
     "table",
     "mib",
     "fmt_ratio",
+    "machine_line",
+    "write_result",
 ]
 
 SR, N_FFT, HOP, N_MELS, SEED = 22050, 2048, 512, 128, 20240
@@ -145,3 +148,17 @@ def mib(n_bytes: float) -> str:
 
 def fmt_ratio(result: dict[str, float]) -> str:
     return f"**{result['ratio']:.2f}** [{result['lo']:.2f}, {result['hi']:.2f}]"
+
+
+def machine_line() -> str:
+    """:func:`machine` on one line: ``CPU ..., cores usable 2, Python 3.11.7, ...``."""
+    return ", ".join(f"{key} {value}" for key, value in machine().items())
+
+
+def write_result(topic: str, text: str) -> Path:
+    """Write a benchmark's report to ``benchmarks/results/<topic>.md``; say where."""
+    out = Path(__file__).resolve().parent / "results" / f"{topic}.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text)
+    print(f"wrote {out}")
+    return out
