@@ -180,7 +180,9 @@ def mel_filterbank(
     weights = np.empty((n_mels, n_bins), dtype=dtype)
     for a in range(0, n_mels, _ROWS):  # in row blocks: float64 temporaries stay small
         b = min(a + _ROWS, n_mels)
-        rising = (bin_hz - edges[a:b, None]) / widths[a:b, None]  # 0 at f_i, 1 at f_{i+1}
+        # -(f_i - f) rather than (f - f_i): the same values, and librosa's -0.0 where f = f_i
+        # (the sign of that zero changes pinv(weights) in the last bit: mel_to_stft's parity)
+        rising = -(edges[a:b, None] - bin_hz) / widths[a:b, None]  # 0 at f_i, 1 at f_{i+1}
         falling = (edges[a + 2 : b + 2, None] - bin_hz) / widths[a + 1 : b + 1, None]  # 1 .. 0
         weights[a:b] = np.maximum(0, np.minimum(rising, falling))
 

@@ -22,7 +22,7 @@ from .framing import FrameGeometry
 from .spectrum import resolve_stft_lengths, stft_window
 from .windows import WindowSpec
 
-__all__ = ["istft", "window_sumsquare", "NOLA_TOLERANCE"]
+__all__ = ["istft", "window_sumsquare", "IstftPlan", "NOLA_TOLERANCE"]
 
 #: NOLA holds when every sample of the steady state is covered by at least this fraction of the
 #: envelope's peak; below it the division would amplify rounding errors by more than 1e10.
@@ -222,46 +222,103 @@ def istft(
     True
     """
     D = _check_stft_matrix(stft_matrix)
-    if n_fft is None:
-        n_fft = 2 * (D.shape[-2] - 1)
-        if n_fft == 0:
-            raise ParameterError("stft_matrix has 1 frequency row: pass n_fft (1 or 2)")
-    n_fft, hop, win_length = resolve_stft_lengths(n_fft, hop_length, win_length)
-    if D.shape[-2] != 1 + n_fft // 2:
-        raise ParameterError(
-            f"stft_matrix.shape={D.shape} does not match n_fft={n_fft}: it needs "
-            f"{1 + n_fft // 2} frequency rows (stft_matrix.shape[-2])"
-        )
-    length = check_optional_positive_int("length", length)
-    geometry = FrameGeometry(n_fft=n_fft, hop_length=hop, center=check_bool("center", center))
-    out_dtype = _real_dtype(D, dtype)
-    fft_window = stft_window(window, win_length, n_fft)
-    _check_nola(fft_window**2, hop, window)
-    n_frames = D.shape[-1]
-    if length is not None:  # only the frames that reach into the output
-        n_frames = min(n_frames, -(-(length + 2 * geometry.pad) // hop))
-    full = n_fft + hop * (n_frames - 1)
-    out_length = length if length is not None else full - 2 * geometry.pad
-    if out_length < 1:
-        raise ParameterError(
-            f"stft_matrix has {n_frames} frame(s): too few for n_fft={n_fft} with centring"
-        )
-    lead = D.shape[:-2]
-    check_memory(f"length={out_length}", 2.0 * np.prod(lead) * (full + n_fft) * 8)
-    blocks = np.zeros(lead + (-(-full // hop), hop), dtype=out_dtype)
-    irfft = fft_module().irfft
-    per_block = max(1, _BLOCK_BYTES // (8 * n_fft * max(1, int(np.prod(lead)))))
-    for start in range(0, n_frames, per_block):
-        stop = min(start + per_block, n_frames)
-        frames = irfft(np.swapaxes(D[..., start:stop], -1, -2), n=n_fft, axis=-1)
-        _overlap_add(blocks, fft_window * frames, hop, start)
-    y = blocks.reshape(lead + (-1,))[..., geometry.pad : geometry.pad + out_length]
-    envelope = _envelope(fft_window**2, n_frames, hop, out_dtype)[geometry.pad :]
-    envelope = envelope[:out_length]
-    if envelope.size < out_length:
-        y = np.concatenate([y, np.zeros(lead + (out_length - y.shape[-1],), out_dtype)], -1)
-        envelope = np.concatenate([envelope, np.zeros(out_length - envelope.size, out_dtype)])
-    nonzero = envelope > np.finfo(out_dtype).tiny
-    y = np.ascontiguousarray(y)
-    y[..., nonzero] /= envelope[nonzero]
-    return y
+    plan = IstftPlan(
+        D.shape,
+        D.dtype,
+        hop_length=hop_length,
+        win_length=win_length,
+        n_fft=n_fft,
+        window=window,
+        center=center,
+        dtype=dtype,
+        length=length,
+    )
+    return plan(D)
+
+
+class IstftPlan:
+    """What :func:`istft` decides before it reads the data, for one shape: reusable.
+
+    Checks the arguments, makes the window, its NOLA check and the window-sum-square envelope
+    once; calling the plan on an STFT of that shape does only the transforms, the overlap-add
+    and the division (:func:`dsp.griffinlim` calls it once per iteration). Raises as
+    :func:`istft` does.
+    """
+
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        complex_dtype: Any,
+        *,
+        hop_length: int | None,
+        win_length: int | None,
+        n_fft: int | None,
+        window: WindowSpec,
+        center: bool,
+        dtype: Any,
+        length: int | None,
+    ) -> None:
+        if n_fft is None:
+            n_fft = 2 * (shape[-2] - 1)
+            if n_fft == 0:
+                raise ParameterError("stft_matrix has 1 frequency row: pass n_fft (1 or 2)")
+        n_fft, hop, win_length = resolve_stft_lengths(n_fft, hop_length, win_length)
+        if shape[-2] != 1 + n_fft // 2:
+            raise ParameterError(
+                f"stft_matrix.shape={shape} does not match n_fft={n_fft}: it needs "
+                f"{1 + n_fft // 2} frequency rows (stft_matrix.shape[-2])"
+            )
+        length = check_optional_positive_int("length", length)
+        geometry = FrameGeometry(n_fft=n_fft, hop_length=hop, center=check_bool("center", center))
+        out_dtype = _real_dtype(np.empty(0, complex_dtype), dtype)
+        fft_window = stft_window(window, win_length, n_fft)
+        _check_nola(fft_window**2, hop, window)
+        n_frames = shape[-1]
+        if length is not None:  # only the frames that reach into the output
+            n_frames = min(n_frames, -(-(length + 2 * geometry.pad) // hop))
+        full = n_fft + hop * (n_frames - 1)
+        out_length = length if length is not None else full - 2 * geometry.pad
+        if out_length < 1:
+            raise ParameterError(
+                f"stft_matrix has {n_frames} frame(s): too few for n_fft={n_fft} with centring"
+            )
+        lead = tuple(shape[:-2])
+        check_memory(f"length={out_length}", 2.0 * np.prod(lead) * (full + n_fft) * 8)
+        envelope = _envelope(fft_window**2, n_frames, hop, out_dtype)[geometry.pad :]
+        envelope = envelope[:out_length]
+        self.tail = out_length - envelope.size  # samples past the last frame: zeros
+        if self.tail > 0:
+            envelope = np.concatenate([envelope, np.zeros(self.tail, out_dtype)])
+        self.nonzero = envelope > np.finfo(out_dtype).tiny
+        self.divide_all = bool(self.nonzero.all())  # the usual case: a plain division
+        self.envelope = envelope if self.divide_all else envelope[self.nonzero]
+        self.geometry, self.window, self.hop, self.n_fft = geometry, fft_window, hop, n_fft
+        self.n_frames, self.out_length, self.lead = n_frames, out_length, lead
+        self.blocks_shape = lead + (-(-full // hop), hop)
+        self.out_dtype = out_dtype
+        self.irfft = fft_module().irfft
+        self.per_block = max(1, _BLOCK_BYTES // (8 * n_fft * max(1, int(np.prod(lead)))))
+        self._windowed: np.ndarray | None = None
+
+    def __call__(self, D: np.ndarray) -> np.ndarray:
+        """The signal ``(..., out_length)`` of ``D`` (shape and dtype as planned, unchecked)."""
+        blocks = np.zeros(self.blocks_shape, dtype=self.out_dtype)
+        if self._windowed is None:  # float64 windowed frames, kept for the next call
+            count = min(self.per_block, self.n_frames)
+            self._windowed = np.empty(self.lead + (count, self.n_fft), dtype=np.float64)
+        for start in range(0, self.n_frames, self.per_block):
+            stop = min(start + self.per_block, self.n_frames)
+            frames = self.irfft(np.swapaxes(D[..., start:stop], -1, -2), n=self.n_fft, axis=-1)
+            windowed = self._windowed[..., : stop - start, :]
+            np.multiply(self.window, frames, out=windowed)  # float64, as librosa's product
+            _overlap_add(blocks, windowed, self.hop, start)
+        pad, n = self.geometry.pad, self.out_length
+        y = blocks.reshape(self.lead + (-1,))[..., pad : pad + n]
+        if self.tail > 0:
+            y = np.concatenate([y, np.zeros(self.lead + (n - y.shape[-1],), self.out_dtype)], -1)
+        y = np.ascontiguousarray(y)
+        if self.divide_all:
+            y /= self.envelope
+        else:
+            y[..., self.nonzero] /= self.envelope
+        return y

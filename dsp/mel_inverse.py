@@ -2,9 +2,11 @@
 
 The mel filterbank ``B`` maps ``1 + n_fft // 2`` FFT bins to far fewer mel bands, so many
 spectrograms share one mel spectrogram: inversion picks one of them. Here it is the
-non-negative least-squares (NNLS) solution ``min ||B S - M||`` over ``S >= 0``, found by an
-accelerated projected gradient method written in this module; Griffin-Lim then supplies a
-phase (``docs/inversion.md``).
+non-negative least-squares (NNLS) solution ``min ||B S - M||`` over ``S >= 0``. Which one a
+solver returns depends on where it stops, so by default it is found as librosa finds it
+(scipy's L-BFGS-B, ``dsp/_nnls_lbfgsb.py``), and without SciPy by an accelerated projected
+gradient method written in this module. Griffin-Lim then supplies a phase
+(``docs/inversion.md``).
 """
 
 from __future__ import annotations
@@ -13,16 +15,28 @@ from typing import Any
 
 import numpy as np
 
+from ._nnls_lbfgsb import lbfgsb_nnls, scipy_optimize
 from ._validation import check_array, check_positive_int, check_real_number
 from .errors import ParameterError
 from .filterbank import mel_filterbank
 from .phase import griffinlim
 from .windows import WindowSpec
 
-__all__ = ["nnls", "mel_to_stft", "mel_to_audio"]
+__all__ = ["nnls", "mel_to_stft", "mel_to_audio", "SOLVERS"]
+
+#: ``solver`` values of :func:`nnls`: librosa's rule (L-BFGS-B if SciPy is installed), or one
+#: solver forced.
+SOLVERS = ("auto", "scipy", "projected")
 
 
-def nnls(A: np.ndarray, B: np.ndarray, *, max_iter: int = 200, tol: float = 1e-6) -> np.ndarray:
+def nnls(
+    A: np.ndarray,
+    B: np.ndarray,
+    *,
+    solver: str = "auto",
+    max_iter: int | None = None,
+    tol: float | None = None,
+) -> np.ndarray:
     """Non-negative least squares for every column: ``argmin_{X >= 0} ||A X - B||_F``.
 
     Parameters
@@ -31,49 +45,76 @@ def nnls(A: np.ndarray, B: np.ndarray, *, max_iter: int = 200, tol: float = 1e-6
         The matrix (here a mel filterbank).
     B : np.ndarray [shape=(..., m, k) or (m,)]
         Right-hand sides, one per column; leading axes are channels.
-    max_iter : int > 0
-        Iteration limit.
-    tol : float >= 0
-        Stop when no entry of ``X`` moved by more than ``tol * max(X)`` in an iteration.
+    solver : {"auto", "scipy", "projected"}
+        ``"scipy"``: librosa's solver, scipy's L-BFGS-B (SciPy needed), so the result is
+        librosa's. ``"projected"``: the accelerated projected gradient method written here
+        (NumPy only); it converges further, so where the minimiser is not unique (``A`` wider
+        than tall, as a mel filterbank) it returns a different one than librosa, with a smaller
+        residual. ``"auto"`` (default): ``"scipy"`` if SciPy is installed, else
+        ``"projected"`` (silently, as the FFT falls back to ``numpy.fft``).
+    max_iter : int > 0 or None
+        Iteration limit; default 200 (projected), scipy's 15000 (L-BFGS-B).
+    tol : float >= 0 or None
+        Stopping tolerance. Projected: stop when no entry of ``X`` moved by more than
+        ``tol * max(X)`` in an iteration (default 1e-6). L-BFGS-B: scipy's ``pgtol``, the
+        largest projected gradient of the mean squared error (default 1e-5).
 
     Returns
     -------
-    X : np.ndarray [shape=(..., n, k) or (n,)], float64 for float64 input, else ``A``'s dtype
+    X : np.ndarray [shape=(..., n, k) or (n,)]
+        ``A``'s dtype for a matrix ``B``, float64 for a vector (as librosa).
 
     Raises
     ------
     ParameterError
-        For arrays of the wrong shape or type, non-finite values, or bad ``max_iter``/``tol``.
+        For arrays of the wrong shape or type, non-finite values, bad ``max_iter``/``tol``,
+        an unknown ``solver``, and ``solver="scipy"`` without SciPy.
 
     Notes
     -----
-    FISTA (Beck and Teboulle 2009) on ``f(X) = ||A X - B||^2 / 2`` with the projection
-    ``P(X) = max(X, 0)`` and step ``1 / L``, ``L = ||A||_2^2`` (eq. I5)::
+    Projected: FISTA (Beck and Teboulle 2009) on ``f(X) = ||A X - B||^2 / 2`` with the
+    projection ``P(X) = max(X, 0)`` and step ``1 / L``, ``L = ||A||_2^2`` (eq. I5)::
 
         X_k = P(Z_k - A^T (A Z_k - B) / L)
         t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2,   Z_{k+1} = X_k + (t_k - 1) / t_{k+1} (X_k - X_{k-1})
 
     restarted (``t = 1``) whenever ``<Z_k - X_k, X_k - X_{k-1}> > 0``: the momentum points
-    uphill (O'Donoghue and Candes 2015).
-    It starts from the clipped least-squares solution ``P(pinv(A) B)``. All columns are
-    solved at once, in float64. When ``A`` has more columns than rows (a mel filterbank),
-    the minimiser is not unique and different solvers stop at different minimisers.
+    uphill (O'Donoghue and Candes 2015). All columns are solved at once, in float64.
 
-    librosa equivalent: ``librosa.util.nnls(A, B)`` (L-BFGS-B from the same start, stopped
-    by scipy's default tolerances; it usually stops at a larger residual).
+    L-BFGS-B (``"scipy"``): ``f(X) = ||A X - B||^2 / (2 B.size)`` with gradient
+    ``A^T (A X - B) / B.size`` and bounds ``X >= 0``, on blocks of columns of 256 KiB of ``B``,
+    ``A.shape[1]`` correction pairs, scipy's default tolerances (``dsp/_nnls_lbfgsb.py``). A
+    vector ``B`` goes to ``scipy.optimize.nnls`` (exact). Both solvers start from the clipped
+    least-squares solution ``P(pinv(A) B)``.
+
+    librosa equivalent: ``librosa.util.nnls(A, B)`` (identical with ``solver="scipy"``, or
+    ``"auto"`` with SciPy installed).
 
     Examples
     --------
     >>> A = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
-    >>> nnls(A, np.array([2.0, 1.0, -1.0])).round(6)  # the unconstrained fit has x1 < 0
-    array([1.5, 0. ])
+    >>> B = np.array([[2.0], [1.0], [-1.0]])  # the unconstrained fit has x1 < 0
+    >>> nnls(A, B, solver="projected").round(6)
+    array([[1.5],
+           [0. ]])
     """
     A = _check_real("A", A, ndim=2)
     B = _check_real("B", B, ndim=1)
-    max_iter = check_positive_int("max_iter", max_iter)
-    tol = check_real_number("tol", tol, nonnegative=True)
     if B.shape[-2 if B.ndim > 1 else -1] != A.shape[0]:
         raise ParameterError(f"B.shape={B.shape} does not match A.shape={A.shape}")
+    if max_iter is not None:
+        max_iter = check_positive_int("max_iter", max_iter)
+    if tol is not None:
+        tol = check_real_number("tol", tol, nonnegative=True)
+    if solver not in SOLVERS:
+        raise ParameterError(f"solver={solver!r} must be one of {', '.join(SOLVERS)}")
+    if solver == "scipy" or (solver == "auto" and scipy_optimize() is not None):
+        return lbfgsb_nnls(A, B, max_iter=max_iter, tol=tol)
+    return _projected(A, B, 200 if max_iter is None else max_iter, 1e-6 if tol is None else tol)
+
+
+def _projected(A: np.ndarray, B: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
+    """FISTA with restarts (``nnls``'s Notes), every column at once, in float64."""
     vector = B.ndim == 1
     A64 = A.astype(np.float64)
     B64 = B.astype(np.float64)[:, None] if vector else B.astype(np.float64)
@@ -81,7 +122,7 @@ def nnls(A: np.ndarray, B: np.ndarray, *, max_iter: int = 200, tol: float = 1e-6
     lipschitz = float(np.linalg.norm(A64, 2)) ** 2
     X = np.maximum(np.linalg.pinv(A64) @ B64, 0.0)
     if lipschitz == 0.0:
-        return _finish(np.zeros_like(X), A, B, vector)
+        return _finish(np.zeros_like(X), A, vector)
     Z, t = X.copy(), 1.0
     for _ in range(max_iter):
         X_new = np.maximum(Z - (A64_T @ (A64 @ Z - B64)) / lipschitz, 0.0)
@@ -93,12 +134,11 @@ def nnls(A: np.ndarray, B: np.ndarray, *, max_iter: int = 200, tol: float = 1e-6
         X, t = X_new, t_new
         if np.abs(step).max() <= tol * max(float(X.max()), np.finfo(np.float64).tiny):
             break
-    return _finish(X, A, B, vector)
+    return _finish(X, A, vector)
 
 
-def _finish(X: np.ndarray, A: np.ndarray, B: np.ndarray, vector: bool) -> np.ndarray:
-    dtype = np.result_type(A.dtype, B.dtype)
-    return (X[:, 0] if vector else X).astype(dtype)
+def _finish(X: np.ndarray, A: np.ndarray, vector: bool) -> np.ndarray:
+    return X[:, 0] if vector else X.astype(A.dtype)
 
 
 def _check_real(name: str, value: Any, *, ndim: int) -> np.ndarray:
@@ -116,7 +156,13 @@ def _check_real(name: str, value: Any, *, ndim: int) -> np.ndarray:
 
 
 def mel_to_stft(
-    M: np.ndarray, *, sr: float = 22050, n_fft: int = 2048, power: float = 2.0, **mel_kwargs: Any
+    M: np.ndarray,
+    *,
+    sr: float = 22050,
+    n_fft: int = 2048,
+    power: float = 2.0,
+    solver: str = "auto",
+    **mel_kwargs: Any,
 ) -> np.ndarray:
     """A linear magnitude spectrogram whose mel spectrogram approximates ``M``.
 
@@ -130,6 +176,8 @@ def mel_to_stft(
         FFT length of the spectrogram to rebuild.
     power : float > 0
         The exponent ``M`` was made with (2: power, 1: magnitude).
+    solver : {"auto", "scipy", "projected"}
+        The NNLS solver (:func:`nnls`): ``"auto"`` is librosa's when SciPy is installed.
     **mel_kwargs
         ``fmin``, ``fmax``, ``htk``, ``norm`` of the filterbank (:func:`dsp.mel_filterbank`);
         ``n_mels`` is ``M.shape[-2]`` and the dtype ``M``'s.
@@ -142,7 +190,7 @@ def mel_to_stft(
     Raises
     ------
     ParameterError
-        For a negative or non-finite ``M``, a bad ``power``, and what
+        For a negative or non-finite ``M``, a bad ``power`` or ``solver``, and what
         :func:`dsp.mel_filterbank` rejects.
 
     Notes
@@ -152,8 +200,9 @@ def mel_to_stft(
     rows the solution is one of many: energy inside a mel band is spread over its bins.
 
     librosa equivalent: ``librosa.feature.inverse.mel_to_stft(M, sr=sr, n_fft=n_fft,
-    power=power, ...)``. Its solver stops earlier at a larger residual, so the two differ where
-    the problem is underdetermined; see ``benchmarks/results/toolbox.md``.
+    power=power, ...)`` (the same with ``solver="auto"`` and SciPy installed; the projected
+    solver goes on to a smaller residual and so to another minimiser, see
+    ``benchmarks/results/toolbox.md``).
 
     Examples
     --------
@@ -168,7 +217,7 @@ def mel_to_stft(
         raise ParameterError("M must be non-negative (a mel power or magnitude spectrogram)")
     power = check_real_number("power", power, positive=True)
     basis = mel_filterbank(sr=sr, n_fft=n_fft, n_mels=M.shape[-2], dtype=M.dtype, **mel_kwargs)
-    inverse = nnls(basis, M)
+    inverse = nnls(basis, M, solver=solver)
     return np.power(inverse, 1.0 / power, out=inverse)
 
 
@@ -187,6 +236,7 @@ def mel_to_audio(
     length: int | None = None,
     dtype: Any = np.float32,
     random_state: Any = None,
+    solver: str = "auto",
     **mel_kwargs: Any,
 ) -> np.ndarray:
     """Audio whose mel spectrogram approximates ``M``: :func:`mel_to_stft`, then Griffin-Lim.
@@ -195,7 +245,7 @@ def mel_to_audio(
     ----------
     M : np.ndarray [shape=(..., n_mels, n_frames), >= 0]
         A mel spectrogram.
-    sr, n_fft, power, **mel_kwargs
+    sr, n_fft, power, solver, **mel_kwargs
         As :func:`mel_to_stft`.
     hop_length, win_length, window, center, pad_mode, n_iter, length, dtype, random_state
         As :func:`dsp.griffinlim` (``hop_length`` defaults to ``win_length // 4``: pass the
@@ -224,7 +274,7 @@ def mel_to_audio(
     >>> mel_to_audio(M, sr=8000, n_fft=256, hop_length=64, n_iter=4, random_state=0).shape
     (8000,)
     """
-    S = mel_to_stft(M, sr=sr, n_fft=n_fft, power=power, **mel_kwargs)
+    S = mel_to_stft(M, sr=sr, n_fft=n_fft, power=power, solver=solver, **mel_kwargs)
     return griffinlim(
         S,
         n_iter=n_iter,

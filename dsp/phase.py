@@ -9,15 +9,15 @@ and the magnitude of the other; momentum makes it converge faster (``docs/invers
 from __future__ import annotations
 
 import numbers
-import warnings
 from typing import Any
 
 import numpy as np
 
-from ._validation import check_array, check_optional_positive_int, warn
-from .errors import DspWarning, ParameterError
-from .inverse import istft
-from .spectrum import stft
+from ._engine.config import current
+from ._engine.frames import FrameSource, rfft_for, writes_out
+from ._validation import check_array, check_optional_positive_int, check_pad_mode, warn
+from .errors import ParameterError
+from .inverse import IstftPlan
 from .windows import WindowSpec
 
 __all__ = ["griffinlim", "RandomState"]
@@ -101,7 +101,9 @@ def griffinlim(
         X_n = S * T_n / (|T_n| + tiny)
 
     starting from ``X_0 = S exp(i phi)``, ``phi`` uniform in ``[0, 2 pi)``; the result is
-    ``istft(X_{n_iter})``. Each step's operations are librosa's, in the same order.
+    ``istft(X_{n_iter})``. Each step's operations are librosa's, in the same order. The window,
+    envelope, frame layout and FFT of ``P`` are set up once (:class:`dsp.inverse.IstftPlan` and
+    the frames of :func:`dsp.stft`), not at every iteration.
 
     librosa equivalent: ``librosa.griffinlim(S, n_iter=..., hop_length=..., ...,
     momentum=..., init=..., random_state=...)`` (identical for the same ``random_state``).
@@ -143,7 +145,10 @@ def griffinlim(
     rng = _rng(random_state)
     if n_fft is None:
         n_fft = 2 * (S.shape[-2] - 1)
-    inverse_args = dict(
+    angles = np.empty(S.shape, dtype=np.result_type(S.dtype, np.complex64))
+    inverse = IstftPlan(
+        S.shape,
+        angles.dtype,
         hop_length=hop_length,
         win_length=win_length,
         n_fft=n_fft,
@@ -152,7 +157,6 @@ def griffinlim(
         dtype=dtype,
         length=length,
     )
-    angles = np.empty(S.shape, dtype=np.result_type(S.dtype, np.complex64))
     eps = np.finfo(angles.dtype).tiny
     if init == "random":
         phase = 2 * np.pi * rng.random(size=S.shape)
@@ -160,27 +164,59 @@ def griffinlim(
     else:
         angles[:] = 1.0
     angles *= S
-    previous = None
-    inverse = istft(angles, **inverse_args)
-    if center is True and inverse.shape[-1] < n_fft:
-        warn(f"n_fft={n_fft} is larger than the signal (length {inverse.shape[-1]})")
-    with warnings.catch_warnings():  # said once above, not once per iteration
-        warnings.filterwarnings("ignore", "n_fft=.* is larger than the signal", DspWarning)
-        for _ in range(n_iter):
-            rebuilt = stft(
-                inverse,
-                n_fft=n_fft,
-                hop_length=hop_length,
-                win_length=win_length,
-                window=window,
-                center=center,
-                pad_mode=pad_mode,
+    y = inverse(angles)
+    if center is True and y.shape[-1] < n_fft:
+        warn(f"n_fft={n_fft} is larger than the signal (length {y.shape[-1]})")
+    if n_iter == 0:
+        return y
+    forward = _Forward(S.shape, y.shape[-1], inverse, pad_mode)
+    # Frame-major copies (..., n_frames, n_bins): the FFTs read and write frames contiguously.
+    # Every step below is element-wise, so the layout changes no value.
+    magnitude = np.ascontiguousarray(np.swapaxes(S, -1, -2))
+    angles = np.ascontiguousarray(np.swapaxes(angles, -1, -2))
+    spectrum_dtype = np.result_type(y.dtype, np.complex64)  # dsp.stft's, of the signal
+    rebuilt, previous, scaled = (np.empty(angles.shape, spectrum_dtype) for _ in range(3))
+    weight = momentum / (1 + momentum)
+    for n in range(n_iter):
+        forward(y, out=rebuilt)
+        angles[:] = rebuilt
+        if n > 0:
+            angles -= np.multiply(weight, previous, out=scaled)
+        angles /= np.abs(angles) + eps
+        angles *= magnitude
+        rebuilt, previous = previous, rebuilt
+        y = inverse(np.swapaxes(angles, -1, -2))
+    return y
+
+
+class _Forward:
+    """``stft(y)`` for every iteration, frame-major: frames, window and FFT decided once.
+
+    The operations of :func:`dsp.stft` (its frames, float64 window and DFT, cast to the
+    complex type), so the values are its values; only the checks are not repeated.
+    """
+
+    def __init__(
+        self, shape: tuple[int, ...], n_samples: int, inverse: IstftPlan, pad_mode: str
+    ) -> None:
+        self.geometry = inverse.geometry
+        self.pad_mode = check_pad_mode(pad_mode) if self.geometry.center else pad_mode
+        count = self.geometry.n_frames(n_samples)
+        if count != shape[-1]:
+            raise ParameterError(
+                f"the signal rebuilt from S has {n_samples} samples and so {count} frames, not "
+                f"the {shape[-1]} of S: pass length= the length of the signal S was computed "
+                "from (or None when centred)"
             )
-            angles[:] = rebuilt
-            if previous is not None:
-                angles -= (momentum / (1 + momentum)) * previous
-            angles /= np.abs(angles) + eps
-            angles *= S
-            previous = rebuilt
-            inverse = istft(angles, **inverse_args)
-    return inverse
+        lead, n_fft = shape[:-2], inverse.n_fft
+        self.window = inverse.window
+        self.frames = np.empty(lead + (count, n_fft), dtype=np.float64)
+        self.rfft = rfft_for("float64", self.frames.size, current())
+        self.spectrum: np.ndarray | None = None  # the FFT's output buffer, if it takes one
+        if writes_out(self.rfft):
+            self.spectrum = np.empty(lead + (count, shape[-2]), dtype=np.complex128)
+
+    def __call__(self, y: np.ndarray, *, out: np.ndarray) -> None:
+        source = FrameSource(y, self.geometry, self.pad_mode)
+        source.fill(0, source.count, self.window, self.frames)
+        out[...] = self.rfft(self.frames, self.spectrum)

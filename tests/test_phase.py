@@ -39,10 +39,17 @@ def griffinlim_params(draw: st.DrawFn) -> dict:
         dtype,
         draw(st.sampled_from(["noise", "sines"])),
     )
+    center = draw(st.booleans())
+    win_length = draw(st.sampled_from([None, n_fft - n_fft // 4]))
+    # the pad mode of the per-iteration STFT (griffinlim computes it without dsp.stft)
+    pad_mode = draw(st.sampled_from(["constant", "reflect", "edge"]))
     return dict(
-        S=np.abs(dsp.stft(y, n_fft=n_fft, hop_length=hop)),
+        S=np.abs(dsp.stft(y, n_fft=n_fft, hop_length=hop, center=center, win_length=win_length)),
         n_fft=n_fft,
         hop_length=hop,
+        center=center,
+        win_length=win_length,
+        pad_mode=pad_mode,
         n_iter=draw(st.integers(1, 6)),
         momentum=draw(st.sampled_from([0.0, 0.5, 0.99])),
         init=draw(st.sampled_from(["random", None])),
@@ -51,8 +58,8 @@ def griffinlim_params(draw: st.DrawFn) -> dict:
     )
 
 
-def spectral_convergence(y, S, n_fft, hop_length):
-    rebuilt = np.abs(quiet(dsp.stft, y, n_fft=n_fft, hop_length=hop_length))
+def spectral_convergence(y, S, n_fft, hop_length, **framing):
+    rebuilt = np.abs(quiet(dsp.stft, y, n_fft=n_fft, hop_length=hop_length, **framing))
     return np.linalg.norm(rebuilt - S) / np.linalg.norm(S)
 
 
@@ -72,6 +79,9 @@ def test_griffinlim_against_librosa(params):
             params["S"],
             params["n_fft"],
             params["hop_length"],
+            center=params["center"],
+            win_length=params["win_length"],
+            pad_mode=params["pad_mode"],
         )
         for x in (ours, theirs)
     ]
@@ -130,6 +140,7 @@ def test_classic_griffinlim_never_increases_the_inconsistency():
         (dict(n_iter=0), "n_iter=0"),
         (dict(S=-np.ones((33, 4))), "non-negative"),
         (dict(S=np.ones(33)), "shape"),
+        (dict(length=2000), "2000 samples and so 126 frames, not the 4 of S"),
     ],
 )
 def test_griffinlim_errors(kwargs, match):

@@ -18,7 +18,7 @@ import numpy as np
 from ..db import db_to_amplitude, db_to_power
 from ..errors import ParameterError
 from ..io.audio import write_wav
-from ..mel_inverse import mel_to_audio
+from ..mel_inverse import SOLVERS, mel_to_audio
 from ._common import add_stft, norm_option
 
 __all__ = ["register"]
@@ -77,6 +77,13 @@ def register(commands: Any) -> None:
     bands.add_argument("--fmax", type=float, metavar="HZ")
     bands.add_argument("--htk", action="store_true")
     bands.add_argument("--norm", type=norm_option, default="slaney", metavar="slaney|none|P")
+    bands.add_argument(
+        "--solver",
+        choices=SOLVERS,
+        default="auto",
+        help="the NNLS solver of mel_to_stft: auto (default: librosa's L-BFGS-B if SciPy is "
+        "installed, else projected), scipy, or projected (NumPy; a closer fit, not librosa's)",
+    )
     gl = parser.add_argument_group("Griffin-Lim")
     gl.add_argument(
         "--n-iter",
@@ -132,6 +139,7 @@ def run(args: argparse.Namespace) -> None:
         power=args.power,
         n_iter=args.n_iter,
         random_state=args.random_state,
+        solver=args.solver,
         fmin=args.fmin,
         fmax=args.fmax,
         htk=args.htk,
