@@ -64,17 +64,12 @@ Every numeric convention (DFT sign and scale, periodic windows, centre padding, 
 bin grid, mel scales, filter norms, dB reference) is defined once in ``docs/conventions.md``.
 """
 
-from .cepstrum import mfcc, mfcc_to_audio, mfcc_to_mel
+from typing import TYPE_CHECKING
+
+# The stages of the pipeline, imported with the package.
 from .cnn import to_cnn_input
-from .compat.convention_diff import compare
-from .compat.kaldi import kaldi_fbank, kaldi_mfcc
-from .compat.whisper import whisper_log_mel
-from .cosine import dct, dct_matrix, idct
 from .db import amplitude_to_db, db_to_amplitude, db_to_power, power_to_db
-from .deltas import delta
 from .errors import AudioFormatError, DspWarning, ParameterError
-from .examples import example_audio
-from .filestream import FileFrames, stream_file
 from .filterbank import mel_filterbank
 from .framing import (
     FrameGeometry,
@@ -89,20 +84,53 @@ from .framing import (
     time_to_frames,
     time_to_samples,
 )
-from .inverse import istft, window_sumsquare
-from .io.audio import AudioInfo, info, load, write_wav
 from .mel import hz_to_mel, mel_frequencies, mel_to_hz
-from .mel_inverse import mel_to_audio, mel_to_stft, nnls
-from .phase import griffinlim
 from .pipeline import MelSpectrogram, melspectrogram, spectrogram
-from .resampling import BlockResampler, resample
 from .spectrum import fft_frequencies, stft
-from .streaming import MelStream, SpectrogramStream, StftStream
 from .transforms import MelScale, Spectrogram
-from .viz.colormap import colorize, cubehelix
-from .viz.figure import Figure, specshow
-from .viz.image import db_limits, db_to_uint8, spectrogram_image, uint8_to_db, write_png
 from .windows import get_window
+
+#: Everything else, imported on first use (``dsp.load`` imports ``dsp.io.audio``...), so that
+#: ``import dsp`` costs what the stages cost: module -> the names it gives the package.
+_ON_FIRST_USE = {
+    ".cepstrum": ("mfcc", "mfcc_to_audio", "mfcc_to_mel"),
+    ".compat.convention_diff": ("compare",),
+    ".compat.kaldi": ("kaldi_fbank", "kaldi_mfcc"),
+    ".compat.whisper": ("whisper_log_mel",),
+    ".cosine": ("dct", "dct_matrix", "idct"),
+    ".deltas": ("delta",),
+    ".examples": ("example_audio",),
+    ".filestream": ("FileFrames", "stream_file"),
+    ".inverse": ("istft", "window_sumsquare"),
+    ".io.audio": ("AudioInfo", "info", "load", "write_wav"),
+    ".mel_inverse": ("mel_to_audio", "mel_to_stft", "nnls"),
+    ".phase": ("griffinlim",),
+    ".resampling": ("BlockResampler", "resample"),
+    ".streaming": ("MelStream", "SpectrogramStream", "StftStream"),
+    ".viz.colormap": ("colorize", "cubehelix"),
+    ".viz.figure": ("Figure", "specshow"),
+    ".viz.image": ("db_limits", "db_to_uint8", "spectrogram_image", "uint8_to_db", "write_png"),
+}
+_MODULE_OF = {name: module for module, names in _ON_FIRST_USE.items() for name in names}
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from .cepstrum import mfcc, mfcc_to_audio, mfcc_to_mel
+    from .compat.convention_diff import compare
+    from .compat.kaldi import kaldi_fbank, kaldi_mfcc
+    from .compat.whisper import whisper_log_mel
+    from .cosine import dct, dct_matrix, idct
+    from .deltas import delta
+    from .examples import example_audio
+    from .filestream import FileFrames, stream_file
+    from .inverse import istft, window_sumsquare
+    from .io.audio import AudioInfo, info, load, write_wav
+    from .mel_inverse import mel_to_audio, mel_to_stft, nnls
+    from .phase import griffinlim
+    from .resampling import BlockResampler, resample
+    from .streaming import MelStream, SpectrogramStream, StftStream
+    from .viz.colormap import colorize, cubehelix
+    from .viz.figure import Figure, specshow
+    from .viz.image import db_limits, db_to_uint8, spectrogram_image, uint8_to_db, write_png
 
 __version__ = "0.1.0"
 
@@ -180,9 +208,18 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """``dsp.batch`` is imported on first use: it brings multiprocessing, tarfile and csv."""
-    if name == "batch":
-        import importlib
+    """A name of :data:`_ON_FIRST_USE`, imported now (and kept); ``dsp.batch`` likewise (it
+    brings multiprocessing, tarfile and csv)."""
+    import importlib
 
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(_MODULE_OF[name], __name__), name)
+        globals()[name] = value
+        return value
+    if name == "batch":
         return importlib.import_module(".batch", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF) | {"batch"})

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import is_masked
 from .errors import ParameterError
 from .framing import FrameGeometry
 
@@ -30,7 +31,7 @@ _LEFT_NEEDS = {"constant": lambda p: 0, "edge": lambda p: 1, "linear_ramp": lamb
 def check_chunk(chunk: Any, lead: tuple[int, ...] | None, dtype: np.dtype | None) -> np.ndarray:
     """``chunk`` as a float array ``(..., k)`` (float16 -> float32), k >= 0, all finite, with the
     channel shape ``lead`` and dtype ``dtype`` of the first chunk (None: not fixed yet)."""
-    if not isinstance(chunk, np.ndarray) or isinstance(chunk, np.ma.MaskedArray):
+    if not isinstance(chunk, np.ndarray) or is_masked(chunk):
         raise ParameterError(
             f"chunk must be a numpy.ndarray of floating-point samples, got {type(chunk).__name__}"
         )

@@ -7,6 +7,7 @@ value it received. Inner helpers never re-check what their caller already checke
 from __future__ import annotations
 
 import numbers
+import sys
 import warnings
 from typing import Any
 
@@ -17,6 +18,7 @@ from .errors import DspWarning, ParameterError
 __all__ = [
     "check_audio",
     "check_array",
+    "is_masked",
     "check_bool",
     "check_choice",
     "check_real_array",
@@ -117,6 +119,13 @@ def first_true_index(mask: np.ndarray) -> tuple[int, ...] | int:
     return int(index[0]) if len(index) == 1 else tuple(int(i) for i in index)
 
 
+def is_masked(value: Any) -> bool:
+    """Whether ``value`` is a :class:`numpy.ma.MaskedArray`, without importing ``numpy.ma``
+    (10 ms of a first call): no masked array exists until something has imported it."""
+    ma = sys.modules.get("numpy.ma")
+    return ma is not None and isinstance(value, ma.MaskedArray)
+
+
 def check_array(name: str, value: Any) -> np.ndarray:
     """``np.asarray(value)``, refusing masked arrays and values that are not arrays at all.
 
@@ -124,7 +133,7 @@ def check_array(name: str, value: Any) -> np.ndarray:
     drops the mask, so a masked NaN (or any masked value) would be computed with as if it were
     data. Ragged nested lists and objects NumPy cannot convert give a ParameterError too.
     """
-    if isinstance(value, np.ma.MaskedArray):
+    if is_masked(value):
         raise ParameterError(
             f"{name} is a numpy masked array: dsp does not apply masks (the masked values would "
             f"be used as data); pass {name}.filled(fill_value) with the value you mean"

@@ -20,6 +20,7 @@ from ._validation import (
     check_real_number,
     check_spectrogram,
     first_true_index,
+    is_masked,
     warn,
 )
 from .errors import ParameterError
@@ -71,7 +72,7 @@ def _ref_value(ref: RefSpec, S: np.ndarray) -> Any:
         usable = array.dtype.kind in "iuf" and array.size > 0
     except (TypeError, ValueError):
         usable = False
-    if not usable or isinstance(value, np.ma.MaskedArray):
+    if not usable or is_masked(value):
         raise ParameterError(f"{what} must be a real number >= 0 (the 0 dB level)")
     try:
         fits = np.broadcast_shapes(array.shape, S.shape) == S.shape

@@ -20,9 +20,10 @@ from .spectrum import fft_frequencies
 
 __all__ = ["mel_filterbank"]
 
-#: Filters computed at once: the float64 temporaries of a block stay a few MiB, so the peak
-#: memory is the matrix itself (librosa's needs about three times the float64 matrix).
-_ROWS = 256
+#: Filters computed at once: the float64 temporaries of a block stay under a MiB at n_fft=2048
+#: (they are most of a fresh process's first melspectrogram, benchmarks' start-up row), so the
+#: peak memory is the matrix itself (librosa's needs about three times the float64 matrix).
+_ROWS = 32
 
 
 def _check_norm(norm: Any) -> Any:
