@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._memory import check_memory
 from ._validation import (
     check_positive_int,
     check_real_array,
@@ -237,6 +238,8 @@ def mfcc_to_mel(
     """
     coefficients = _check_bands("mfcc", mfcc)
     n_mels = check_positive_int("n_mels", n_mels)
+    per_band = coefficients.size // max(coefficients.shape[-2], 1)
+    check_memory(f"n_mels={n_mels}", 4.0 * 8 * per_band * n_mels)  # idct's and dB's arrays
     kind, scaling, lifter = _check_cepstral_args(dct_type, norm, lifter)
     check_real_number("ref", ref, positive=True)
     if lifter > 0:

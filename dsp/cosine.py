@@ -166,6 +166,8 @@ def _transform(x: Any, type: Any, n: Any, axis: Any, norm: Any, inverse: bool) -
     if n is not None:
         n = check_positive_int("n", n)
         have = x.shape[axis]
+        # the padded input, its float64 copy and the output, refused before they exist
+        check_memory(f"n={n}", 3.0 * 8 * (x.size // max(have, 1)) * n)
         x = x[(slice(None),) * axis + (slice(0, n),)]
         if n > have:
             pad = [(0, 0)] * x.ndim

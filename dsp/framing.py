@@ -248,7 +248,7 @@ def frame(x: np.ndarray, *, frame_length: int, hop_length: int, axis: int = -1) 
     """
     frame_length = check_positive_int("frame_length", frame_length)
     hop_length = check_positive_int("hop_length", hop_length)
-    x = np.asarray(x)
+    x = check_array("x", x)  # ragged lists and masked arrays: ParameterError
     if x.ndim == 0:
         raise ParameterError("x must have at least one dimension, got a scalar")
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
@@ -365,6 +365,7 @@ def pad_center(data: np.ndarray, *, size: int, axis: int = -1, **kwargs: Any) ->
     if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < n:
         raise ParameterError(f"size={size!r} must be an integer >= data.shape[{axis}]={n}")
     check_memory(f"size={size}", data.size // max(n, 1) * float(size) * data.dtype.itemsize)
+    size = int(size)  # np.uint8(255) - n stays uint8, which np.pad refuses
     lpad = (size - n) // 2
     pad = [(0, 0)] * data.ndim
     pad[axis] = (lpad, size - n - lpad)

@@ -120,6 +120,11 @@ def _envelope(squared: np.ndarray, n_frames: int, hop: int, dtype: np.dtype) -> 
 
 def _check_nola(squared: np.ndarray, hop: int, window: Any) -> None:
     """Refuse a window and hop whose steady-state envelope has (near) zeros (NOLA fails)."""
+    if hop > squared.size:  # gaps between the frames: nothing covers them (and 2**62 of
+        raise ParameterError(  # padding would not fit in memory)
+            f"hop_length={hop} > n_fft={squared.size} leaves samples no frame covers: the "
+            "NOLA condition fails, those samples cannot be recovered"
+        )
     pieces = -(-squared.size // hop)
     padded = np.zeros(pieces * hop)
     padded[: squared.size] = squared
@@ -283,7 +288,9 @@ class IstftPlan:
                 f"stft_matrix has {n_frames} frame(s): too few for n_fft={n_fft} with centring"
             )
         lead = tuple(shape[:-2])
-        check_memory(f"length={out_length}", 2.0 * np.prod(lead) * (full + n_fft) * 8)
+        check_memory(
+            f"length={out_length}", 2.0 * np.prod(lead) * (max(full, out_length) + n_fft) * 8
+        )
         envelope = _envelope(fft_window**2, n_frames, hop, out_dtype)[geometry.pad :]
         envelope = envelope[:out_length]
         self.tail = out_length - envelope.size  # samples past the last frame: zeros

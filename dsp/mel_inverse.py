@@ -106,7 +106,7 @@ def nnls(
         max_iter = check_positive_int("max_iter", max_iter)
     if tol is not None:
         tol = check_real_number("tol", tol, nonnegative=True)
-    if solver not in SOLVERS:
+    if not isinstance(solver, str) or solver not in SOLVERS:
         raise ParameterError(f"solver={solver!r} must be one of {', '.join(SOLVERS)}")
     if solver == "scipy" or (solver == "auto" and scipy_optimize() is not None):
         return lbfgsb_nnls(A, B, max_iter=max_iter, tol=tol)

@@ -22,6 +22,9 @@ from .windows import WindowSpec
 
 __all__ = ["griffinlim", "RandomState"]
 
+#: Most iterations accepted: a typo (``n_iter=3200000``) is refused, not run for days.
+MAX_ITER = 10_000
+
 RandomState = int | np.random.RandomState | np.random.Generator | None
 
 
@@ -134,6 +137,11 @@ def griffinlim(
     if not (np.isfinite(S).all() and (S >= 0).all()):
         raise ParameterError("S must be finite and non-negative (a magnitude spectrogram)")
     n_iter = check_optional_positive_int("n_iter", n_iter) or 0
+    if n_iter > MAX_ITER:
+        raise ParameterError(
+            f"n_iter={n_iter} is beyond {MAX_ITER} iterations (Griffin-Lim is used with tens to "
+            "hundreds; this many would run for days)"
+        )
     if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
         raise ParameterError(f"momentum={momentum!r} must be a real number >= 0")
     if not momentum >= 0 or not np.isfinite(momentum):

@@ -58,7 +58,18 @@ def _check_range(name: str, scaled: np.ndarray, source: np.ndarray) -> None:
         )
 
 
+def _check_step(hop_length: int, offset: int) -> None:
+    """A hop (or n_fft // 2) beyond :data:`INDEX_LIMIT` is no position either (and 2**63 does
+    not even fit the int64 the products are computed in)."""
+    if not (hop_length < INDEX_LIMIT and offset < INDEX_LIMIT):
+        raise ParameterError(
+            f"hop_length={hop_length} (or n_fft // 2 = {offset}) is beyond 2**62 samples: "
+            "not a real frame step"
+        )
+
+
 def _frames_to_samples(frames: Any, hop_length: int, offset: int) -> Any:
+    _check_step(hop_length, offset)
     frames = _indices("frames", frames)
     with np.errstate(over="ignore"):  # an overflow to inf is refused by the range check
         _check_range("frames", frames.astype(np.float64) * hop_length + offset, frames)
@@ -66,6 +77,7 @@ def _frames_to_samples(frames: Any, hop_length: int, offset: int) -> Any:
 
 
 def _samples_to_frames(samples: Any, hop_length: int, offset: int) -> Any:
+    _check_step(hop_length, offset)
     samples = _indices("samples", samples)
     _check_range("samples", samples, samples)
     return np.asarray(np.floor((samples - offset) // hop_length), dtype=int)

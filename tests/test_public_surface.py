@@ -389,6 +389,34 @@ def test_any_value_for_any_parameter(name, baseline, tmp_path, monkeypatch):
     fuzz()
 
 
+#: Values the fuzzing above found, with other seeds and more examples than CI draws (each was
+#: a raw numpy error before it was fixed): kept as fixed cases so that CI always tries them.
+FOUND = [
+    ("kaldi_mfcc", {"sample_frequency": 46_116_860_184_273_883_137}),  # 1e18-sample frames
+    ("kaldi_fbank", {"window_type": np.ma.masked_array([0.5, 1.0], mask=[True, False])}),
+    ("frame", {"x": [[1.0], [1.0, 2.0]]}),  # ragged
+    ("frames_to_samples", {"frames": np.int8(0), "hop_length": 2**63}),  # not an int64
+    ("istft", {"length": 2**62}),
+    ("istft", {"hop_length": 2**62}),
+    ("mfcc_to_mel", {"n_mels": 10**30}),
+    ("mfcc_to_audio", {"n_mels": 2**62}),
+    ("pad_center", {"size": np.uint8(255)}),  # legal: uint8 arithmetic np.pad refused
+    ("nnls", {"solver": np.array([], dtype=bool)}),
+    ("mel_to_stft", {"solver": np.array([1.0, 2.0])}),
+    ("griffinlim", {"n_iter": 2**31}),  # ran for days: refused beyond MAX_ITER
+    ("specshow", {"cmap": np.ma.masked_array([0.5, 1.0], mask=[True, False])}),
+    ("whisper_log_mel", {"n_mels": 1, "padding": 2**62}),
+    ("whisper_log_mel", {"y": np.array([0.0], dtype=np.float16)}),  # no frame left
+]
+
+
+@pytest.mark.parametrize("name, thrown", FOUND, ids=[f"{n}-{sorted(t)[0]}" for n, t in FOUND])
+def test_values_the_fuzzing_found(name, thrown, baseline, tmp_path, monkeypatch):
+    """A result or a ParameterError, as for any drawn value (:func:`check_outcome`)."""
+    monkeypatch.chdir(tmp_path)
+    check_outcome(name, {**legal_kwargs(name, baseline), **thrown}, thrown)
+
+
 def bool_parameters() -> list[tuple[str, str]]:
     """Every (function, parameter) whose annotation says ``bool``, found by introspection."""
     return [

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._memory import check_memory
 from .._validation import check_audio, check_bool, check_positive_int, check_real_number, warn
 from ..errors import ParameterError
 from ._kaldi_stages import FLOAT_EPS, kaldi_frames, kaldi_mel_banks, kaldi_window
@@ -45,6 +46,12 @@ def _geometry(
             f"least one sample at sample_frequency={sample_frequency}"
         )
     padded = 1 << (length - 1).bit_length() if round_to_power_of_two else length
+    # the window, a frame and its spectrum, refused before anything is allocated
+    check_memory(
+        f"frame_length={frame_length} ms at sample_frequency={sample_frequency} "
+        f"({length} samples, an FFT of {padded})",
+        8.0 * (length + 3 * padded),
+    )
     if padded % 2:
         raise ParameterError(
             f"frame_length={frame_length} ms is {length} samples, an odd FFT length with "

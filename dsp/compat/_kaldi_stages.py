@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .._memory import check_memory
 from .._validation import check_real_number
 from ..errors import ParameterError
 from ..windows import get_window
@@ -75,7 +76,7 @@ def kaldi_frames(
 
 def kaldi_window(window_type: str, frame_length: int, *, blackman_coeff: float = 0.42) -> Any:
     """Kaldi's window of ``frame_length`` samples (symmetric; formulas in the module doc)."""
-    if window_type not in WINDOW_TYPES:
+    if not isinstance(window_type, str) or window_type not in WINDOW_TYPES:
         raise ParameterError(f"window_type={window_type!r} must be one of {WINDOW_TYPES}")
     blackman_coeff = check_real_number("blackman_coeff", blackman_coeff)
     if frame_length == 1:  # Kaldi divides by L - 1; a one-sample window is 1
@@ -128,6 +129,11 @@ def kaldi_mel_banks(
             f"high_freq={high_freq} (= {high} Hz) must lie in (low_freq={low_freq}, "
             f"{nyquist}]; 0 or a negative value counts from the Nyquist frequency"
         )
+    # rising, falling, the weights and the mask: four (num_bins, padded_length / 2) arrays
+    check_memory(
+        f"num_bins={num_bins} with an FFT of {padded_length} points",
+        4.0 * 8 * num_bins * (padded_length // 2 + 1),
+    )
     mel_low, mel_high = kaldi_hz_to_mel(low_freq), kaldi_hz_to_mel(high)
     edges = mel_low + np.arange(num_bins + 2) * ((mel_high - mel_low) / (num_bins + 1))
     n_half = padded_length // 2

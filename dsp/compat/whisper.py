@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._engine.blocked import check_precision
+from .._memory import check_memory
 from .._validation import check_audio, check_positive_int, check_real_number
 from ..errors import ParameterError
 from ..filterbank import mel_filterbank
@@ -58,6 +59,9 @@ def _pad(y: np.ndarray, padding: Any) -> np.ndarray:
                 f"padding={padding!r} must be None, '30s' or a non-negative integer"
             )
         extra = int(padding)
+    check_memory(
+        f"padding={padding!r}", 4.0 * y.dtype.itemsize * (y.size // max(n, 1)) * (n + extra)
+    )
     return np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, extra)])
 
 
@@ -177,6 +181,11 @@ def whisper_log_mel(
     n_mels = check_positive_int("n_mels", n_mels)
     precision = check_precision(precision)
     y = _pad(y, padding)
+    if y.shape[-1] < WHISPER_HOP:  # n // 160 frames once the last is dropped: none
+        raise ParameterError(
+            f"y has {y.shape[-1]} samples after padding={padding!r}: Whisper's features need "
+            f"at least {WHISPER_HOP} (one hop)"
+        )
     if precision == "float32":  # the fast engine: single-precision DFT, banded product
         M = melspectrogram(
             y=y,

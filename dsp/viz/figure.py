@@ -270,7 +270,7 @@ def specshow(
     if y_axis == "mel" and not fmin < fmax:
         raise ParameterError(f"fmin={fmin} must be smaller than fmax={fmax}")
     htk, colorbar = check_bool("htk", htk), check_bool("colorbar", colorbar)
-    if cmap not in COLORMAPS:
+    if not isinstance(cmap, str) or cmap not in COLORMAPS:
         raise ParameterError(f"cmap={cmap!r} is not one of {COLORMAPS}")
     for name, value in (("title", title), ("colorbar_label", colorbar_label)):
         if (value is not None or name == "colorbar_label") and not isinstance(value, str):
