@@ -97,6 +97,7 @@ class FileFrames:
         self.transform, self.mono = transform, check_bool("mono", mono)
         if sr is not None:
             check_sr(sr)  # a rate: a finite number > 0 (issue 9: raw errors from soxr before)
+            sr = int(sr) if float(sr).is_integer() else float(sr)  # np.int8(1) * 4096 wraps
         if channel is not None and (
             isinstance(channel, bool) or not isinstance(channel, (int, np.integer))
         ):

@@ -10,6 +10,7 @@ Phase recovery from a magnitude alone (Griffin-Lim) is in :mod:`dsp.phase`.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -98,10 +99,7 @@ def window_sumsquare(
     n_fft, hop_length, win_length = resolve_stft_lengths(n_fft, hop_length, win_length)
     n_frames = check_optional_positive_int("n_frames", n_frames) or 0
     squared = stft_window(window, win_length, n_fft) ** 2
-    try:
-        out_dtype = np.dtype(dtype)
-    except (TypeError, ValueError, SyntaxError):  # np.dtype("01") parses "01" as Python
-        raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from None
+    out_dtype = _parse_dtype(dtype)
     if out_dtype.kind != "f":
         raise ParameterError(f"dtype={dtype!r} must be a real floating-point type")
     length = n_fft + float(hop_length) * max(n_frames - 1, 0)  # float: 2**64 hops do not wrap
@@ -151,13 +149,21 @@ def _check_stft_matrix(stft_matrix: Any) -> np.ndarray:
     return D
 
 
+def _parse_dtype(dtype: Any) -> np.dtype:
+    """``np.dtype(dtype)``, or a ParameterError (``np.dtype("01")`` parses "01" as Python;
+    ``np.dtype("a")``, a deprecated bytes alias, warns)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            return np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError, DeprecationWarning):
+        raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from None
+
+
 def _real_dtype(D: np.ndarray, dtype: Any) -> np.dtype:
     if dtype is None:
         return np.dtype(np.float32 if D.dtype in (np.complex64, np.float32) else np.float64)
-    try:
-        out = np.dtype(dtype)
-    except (TypeError, ValueError, SyntaxError):  # np.dtype("01") parses "01" as Python
-        raise ParameterError(f"dtype={dtype!r} is not a NumPy dtype") from None
+    out = _parse_dtype(dtype)
     if out.kind != "f":
         raise ParameterError(f"dtype={dtype!r} must be a real floating-point type")
     return out

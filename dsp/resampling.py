@@ -336,6 +336,8 @@ class BlockResampler:
         self.orig_sr, self.target_sr, self.channels = orig, target, int(channels)
         self._design = _blocks.design(orig, target)
         d = self._design
+        # the held-back samples and a block of each channel, refused before they exist
+        check_memory(f"channels={channels}", 2.0 * self.channels * d.n_in * self.dtype.itemsize)
         self.latency = d.n_in - d.margin_in
         self._pending = np.zeros((self.channels, d.margin_in), dtype=self.dtype)
         self._samples_in = 0

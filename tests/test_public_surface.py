@@ -407,6 +407,11 @@ FOUND = [
     ("specshow", {"cmap": np.ma.masked_array([0.5, 1.0], mask=[True, False])}),
     ("whisper_log_mel", {"n_mels": 1, "padding": 2**62}),
     ("whisper_log_mel", {"y": np.array([0.0], dtype=np.float16)}),  # no frame left
+    ("griffinlim", {"dtype": "a"}),  # NumPy's DeprecationWarning for a bytes alias
+    ("window_sumsquare", {"dtype": "a"}),
+    ("BlockResampler", {"channels": 2**62}),
+    ("FileFrames", {"sr": np.int8(1)}),  # legal: int8 arithmetic wrapped
+    ("stream_file", {"sr": np.int8(1)}),
 ]
 
 
