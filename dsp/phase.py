@@ -8,6 +8,7 @@ and the magnitude of the other; momentum makes it converge faster (``docs/invers
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -144,7 +145,11 @@ def griffinlim(
         )
     if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
         raise ParameterError(f"momentum={momentum!r} must be a real number >= 0")
-    if not momentum >= 0 or not np.isfinite(momentum):
+    try:
+        finite = math.isfinite(momentum)  # 10**30 is; np.isfinite cannot cast it
+    except OverflowError:  # 10**400: beyond any float
+        finite = False
+    if not momentum >= 0 or not finite:
         raise ParameterError(f"momentum={momentum!r} must be a finite number >= 0")
     if momentum > 1:
         warn(f"momentum={momentum} > 1 can make Griffin-Lim unstable")
@@ -165,12 +170,33 @@ def griffinlim(
         dtype=dtype,
         length=length,
     )
-    eps = np.finfo(angles.dtype).tiny
     if init == "random":
         phase = 2 * np.pi * rng.random(size=S.shape)
         angles[:] = np.cos(phase) + 1j * np.sin(phase)
     else:
         angles[:] = 1.0
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below
+        y = _iterate(S, angles, inverse, n_iter, momentum, pad_mode, center, n_fft)
+    if not np.isfinite(y).all():
+        raise ParameterError(
+            f"S (largest value {float(S.max()):.3g}) overflows {y.dtype} in the inverse STFT: "
+            "scale it down (a mel inversion at an absurd sr gives such values)"
+        )
+    return y
+
+
+def _iterate(
+    S: np.ndarray,
+    angles: np.ndarray,
+    inverse: IstftPlan,
+    n_iter: int,
+    momentum: float,
+    pad_mode: str,
+    center: bool,
+    n_fft: int,
+) -> np.ndarray:
+    """The fast Griffin-Lim iterations from the initial ``angles`` (see :func:`griffinlim`)."""
+    eps = np.finfo(angles.dtype).tiny
     angles *= S
     y = inverse(angles)
     if center is True and y.shape[-1] < n_fft:

@@ -412,6 +412,9 @@ FOUND = [
     ("BlockResampler", {"channels": 2**62}),
     ("FileFrames", {"sr": np.int8(1)}),  # legal: int8 arithmetic wrapped
     ("stream_file", {"sr": np.int8(1)}),
+    ("mel_to_audio", {"sr": 6.1e108}),  # filters of weight ~1/sr: an inverse beyond float32
+    ("griffinlim", {"momentum": 10**30}),  # legal (with a warning): np.isfinite cannot cast it
+    ("griffinlim", {"momentum": 10**400}),
 ]
 
 
