@@ -200,7 +200,7 @@ def _iterate(
     angles *= S
     y = inverse(angles)
     if center is True and y.shape[-1] < n_fft:
-        warn(f"n_fft={n_fft} is larger than the signal (length {y.shape[-1]})")
+        warn(f"n_fft={n_fft} is larger than the signal (length {y.shape[-1]})", stacklevel=4)
     if n_iter == 0:
         return y
     forward = _Forward(S.shape, y.shape[-1], inverse, pad_mode)
