@@ -91,6 +91,37 @@ def test_replacing_keeps_permission_bits(tmp_path, mode, bits):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("durable", [True, False])
+def test_durable_flushes_before_the_rename_and_not_durable_skips_only_that(
+    tmp_path, mode, monkeypatch, durable
+):
+    """durable (default): one fsync of the finished temporary, before it takes the name;
+    durable=False: no fsync, the same complete-or-absent replacement."""
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync")
+        real_fsync(fd)
+
+    def replace(a: str, b: str) -> None:
+        events.append("rename")
+        real_replace(a, b)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    with atomic_write(target, durable=durable) as f:
+        f.write(b"new")
+    assert events == (["fsync", "rename"] if durable else ["rename"])
+    assert target.read_bytes() == b"new" and leftovers(tmp_path) == []
+    with pytest.raises(RuntimeError, match="boom"), atomic_write(target, durable=durable) as f:
+        f.write(b"half")
+        raise RuntimeError("boom")
+    assert target.read_bytes() == b"new" and leftovers(tmp_path) == []
+
+
 def test_failure_in_the_block_keeps_the_old_file(tmp_path, mode):
     target = tmp_path / "out.bin"
     target.write_bytes(b"old")

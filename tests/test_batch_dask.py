@@ -115,22 +115,22 @@ def test_command_on_its_own_local_cluster(data, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "clips, workers, owned, expected",
+    "clips, workers, expected",
     [
-        (1000, 2, True, 1),
-        (1000, 2, False, 16),
-        (200, 2, False, 12),
-        (10, 2, False, 1),
-        (0, 4, False, 1),
+        (1000, 2, 16),
+        (200, 2, 12),
+        (16 * 8 * 2 + 15, 2, 16),
+        (10, 2, 1),
+        (0, 4, 1),
     ],
 )
-def test_the_automatic_chunk_size(clips, workers, owned, expected):
-    """1 clip a task on our own pool; on a cluster, 8 tasks a worker or more, 16 clips at most."""
-    chosen = auto_chunksize(clips, workers, owned)
-    assert chosen == expected
+def test_the_automatic_chunk_size(clips, workers, expected):
+    """8 tasks a worker or more, 16 clips at most, on every executor (the naive rule: the
+    largest size up to 16 that still leaves every worker 8 tasks)."""
+    chosen = auto_chunksize(clips, workers)
+    naive = max([1] + [k for k in range(1, 17) if clips // k >= 8 * workers])
+    assert chosen == expected == naive
     assert 1 <= chosen <= batch.MAX_AUTO_CHUNK
-    if not owned and chosen > 1:
-        assert clips // chosen >= 8 * workers
 
 
 @pytest.mark.bench

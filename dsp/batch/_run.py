@@ -20,7 +20,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ __all__ = [
     "run_clips",
     "auto_chunksize",
     "MAX_AUTO_CHUNK",
+    "reuse_freed_memory",
 ]
 
 #: Environment variables that hold each BLAS to one thread (workers run one per core).
@@ -59,6 +60,8 @@ class Job:
     res_type: str | None
     mono: bool
     params: str
+    #: Set for worker processes (our pool, a Dask cluster's): :func:`reuse_freed_memory`.
+    reuse_memory: bool = False
 
 
 def _message(err: BaseException) -> str:
@@ -94,7 +97,7 @@ def _one(job: Job, clip: Clip) -> tuple[Row, bytes | None]:
         if not job.shards:
             target = npy_path(job.out, clip.key)
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            with atomic_write(target) as f:
+            with atomic_write(target, durable=False) as f:  # synced once, at the end
                 f.write(data)  # type: ignore[arg-type]
             row["output"], data = f"{clip.key}.npy", None
         messages = dict.fromkeys(str(w.message) for w in caught)
@@ -113,7 +116,42 @@ def _one(job: Job, clip: Clip) -> tuple[Row, bytes | None]:
 
 def process(job: Job, clips: Sequence[Clip]) -> list[tuple[Row, bytes | None]]:
     """Compute and store the features of ``clips``; one manifest row (and data) per clip."""
+    if job.reuse_memory and _REUSING[0] != os.getpid():
+        _REUSING[0] = os.getpid()
+        reuse_freed_memory()
     return [_one(job, clip) for clip in clips]
+
+
+#: glibc's ``mallopt`` parameters (``malloc.h``) and the values a worker sets.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+KEEP_FREED_BYTES = 64 << 20
+HEAP_ARRAY_BYTES = 32 << 20
+_REUSING = [0]  # the process (pid) that has set them
+
+
+def reuse_freed_memory() -> bool:
+    """Let this worker process's allocator keep the memory a clip frees for the next clip.
+
+    By default glibc's ``malloc`` gives every freed block above 128 KiB back to the system
+    (``munmap``, or trimming the heap's top), and the next clip's arrays fault their pages in
+    again: about 900 page faults and 2 ms of system time for each 10-s clip at 22050 Hz, 12%
+    of its time (``benchmarks/results/batch.md``). In a worker, arrays below
+    ``HEAP_ARRAY_BYTES`` come from the heap, which keeps up to ``KEEP_FREED_BYTES`` free;
+    larger arrays are mapped and unmapped as before, so memory stays bounded. Called once per
+    process by :func:`process` in worker processes only (our pool, a Dask cluster), never in
+    the caller's process (``jobs=1``, an executor of the caller's own). Other C libraries:
+    nothing. Returns whether the settings took.
+    """
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc's C library
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    keep = mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
+    heap = mallopt(_M_MMAP_THRESHOLD, HEAP_ARRAY_BYTES)
+    return bool(keep and heap)
 
 
 def init_worker() -> None:
@@ -242,18 +280,29 @@ def make_executor(executor: Any, jobs: int) -> tuple[cf.Executor, int, bool]:
             context.set_forkserver_preload(["dsp.batch._run"])
         pool = cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=init_worker)
         return pool, jobs, True
-    if hasattr(executor, "get_executor") and hasattr(executor, "nthreads"):  # a Dask Client
+    if _is_dask(executor):
         return executor.get_executor(pure=False), max(1, sum(executor.nthreads().values())), False
     return executor, getattr(executor, "_max_workers", None) or jobs, False
+
+
+def _is_dask(executor: Any) -> bool:
+    """Whether ``executor`` is a Dask ``Client`` (its tasks run in its workers' processes)."""
+    return hasattr(executor, "get_executor") and hasattr(executor, "nthreads")
 
 
 #: Largest number of clips per task chosen by ``chunksize=None`` on a caller's executor.
 MAX_AUTO_CHUNK = 16
 
 
-def auto_chunksize(clips: int, workers: int, owned: bool) -> int:
-    """Clips per task: 1 on our pool; else up to MAX_AUTO_CHUNK, 8 tasks per worker or more."""
-    return 1 if owned else max(1, min(MAX_AUTO_CHUNK, clips // (8 * workers)))
+def auto_chunksize(clips: int, workers: int) -> int:
+    """Clips per task: up to MAX_AUTO_CHUNK, keeping 8 tasks per worker or more.
+
+    The same rule on every executor: a Dask task costs ~10 ms of scheduling, and a task of our
+    own pool about 1 ms of the parent's CPU (pickling, futures, the manifest row), which on a
+    machine whose cores all run workers is time taken from them (``benchmarks/results/
+    batch.md``).
+    """
+    return max(1, min(MAX_AUTO_CHUNK, clips // (8 * workers)))
 
 
 def run_clips(
@@ -275,8 +324,10 @@ def run_clips(
     if not todo:
         return
     pool, workers, owned = make_executor(executor, min(jobs, len(todo)))
+    if isinstance(pool, cf.ProcessPoolExecutor) and owned or _is_dask(executor):
+        job = replace(job, reuse_memory=True)  # worker processes, never the caller's
     if chunksize is None:
-        chunksize = auto_chunksize(len(todo), workers, owned)
+        chunksize = auto_chunksize(len(todo), workers)
     tasks = iter([todo[i : i + chunksize] for i in range(0, len(todo), chunksize)])
     window = max(2, 4 * workers)
     try:

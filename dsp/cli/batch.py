@@ -117,8 +117,7 @@ def register(commands: Any) -> None:
         "--chunksize",
         type=int,
         metavar="N",
-        help="clips per task (default: 1 on the local pool; on Dask, up to 16 so that each "
-        "worker still gets 8 tasks or more)",
+        help="clips per task (default: up to 16, so that each worker still gets 8 tasks or more)",
     )
     run.add_argument(
         "--progress",

@@ -244,7 +244,7 @@ def _open_existing(path: str, shown: str) -> int:
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+def atomic_write(path: str | os.PathLike[str], *, durable: bool = True) -> Iterator[BinaryIO]:
     """Open a binary stream whose content becomes ``path`` only if the block ends normally.
 
     Parameters
@@ -252,6 +252,12 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     path : str or os.PathLike
         The file to create or replace (its folder must exist), a symbolic link (its target is
         written), or a device or FIFO (written through).
+    durable : bool
+        Flush the content to the disk (``fsync``) before it takes the name (default), so that
+        it survives a power cut. False skips that: a killed process still leaves the old file
+        or the new one, never a part, but a power cut may leave an empty or short file. For
+        many small files whose writer checks them again (``dsp.batch``: one ``sync`` at the
+        end of a run, and a rerun checks each output's size).
 
     Yields
     ------
@@ -322,7 +328,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         try:
             yield stream  # type: ignore[misc]
             stream.flush()
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         except OSError as err:
             if err.errno in _NO_SPACE:
                 size = os.fstat(fd).st_size
