@@ -138,6 +138,49 @@ def startup(scratch: Path, rounds: int = 3) -> tuple[float, float]:
     return statistics.median(ours), statistics.median(theirs)
 
 
+_FAULTS = """
+import json, resource, sys
+from dsp import batch
+from dsp.batch._run import reuse_freed_memory
+paths, out, reuse = json.loads(sys.argv[1])
+if reuse:
+    reuse_freed_memory()
+mel = batch.feature("mel")
+batch.extract(paths[:4], out + "-warm", transform=mel, sr=22050, jobs=1)
+before = resource.getrusage(resource.RUSAGE_SELF)
+batch.extract(paths, out, transform=mel, sr=22050, jobs=1)
+after = resource.getrusage(resource.RUSAGE_SELF)
+n = len(paths)
+print(json.dumps([(after.ru_minflt - before.ru_minflt) / n,
+                  (after.ru_stime - before.ru_stime) / n, (after.ru_utime - before.ru_utime) / n]))
+"""
+
+
+def page_faults(paths: list[Path], scratch: Path, clips: int = 100, rounds: int = 3) -> dict:
+    """Page faults, system and user seconds per clip of ``extract(jobs=1)`` in a fresh process
+    with glibc's default allocator and after :func:`reuse_freed_memory` (what the pool's
+    workers do), alternated; medians."""
+    import json
+    import subprocess
+    import sys
+
+    found: dict[bool, list[list[float]]] = {False: [], True: []}
+    for r in range(rounds):
+        for reuse in (False, True) if r % 2 == 0 else (True, False):
+            out = str(scratch / f"faults-{r}-{reuse}")
+            arg = json.dumps([[str(p) for p in paths[:clips]], out, reuse])
+            done = subprocess.run([sys.executable, "-c", _FAULTS, arg], capture_output=True,
+                                  text=True, check=True, env=dict(os.environ,
+                                  OPENBLAS_NUM_THREADS="1"))  # fmt: skip
+            found[reuse].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            shutil.rmtree(out)
+            shutil.rmtree(out + "-warm")
+    return {
+        reuse: [statistics.median(run[i] for run in runs) for i in range(3)]
+        for reuse, runs in found.items()
+    }
+
+
 def deviation(root: Path, paths: list[Path], scratch: Path) -> float:
     """Max |dB difference| between dsp's and librosa's outputs on one clip per rate."""
     import dsp
@@ -203,9 +246,10 @@ def main(argv: list[str] | None = None) -> None:
                 worst = deviation(root, paths, scratch)
                 single = one_process(paths, scratch)
                 starts = startup(scratch)
+                faults = page_faults(paths, scratch)
             # after every round: a run cut short still leaves the rounds it finished
             write_report(
-                args, r + 1, times, cluster_start, worst, single, starts, load_before,
+                args, r + 1, times, cluster_start, worst, single, starts, faults, load_before,
                 os.getloadavg(),
             )  # fmt: skip
         client.close()
@@ -225,6 +269,7 @@ def write_report(
     worst: float,
     single: tuple[float, float],
     starts: tuple[float, float],
+    faults: dict,
     load_before: tuple[float, ...],
     load_after: tuple[float, ...],
 ) -> None:
@@ -310,11 +355,32 @@ def write_report(
         "both sides (that is what makes the default mode identical), so this is the most the "
         "default mode can gain on the work itself in the caller's process. In a pool, dsp's "
         "workers also keep the memory a clip frees for the next clip "
-        "(`dsp.batch._run.reuse_freed_memory`, glibc's `mallopt`: about 900 fewer page "
-        "faults a clip), and a task carries up to 16 clips; librosa's pool runs as its users "
-        "run it, with glibc's defaults and `chunksize=4`. Start-up, a whole run on 8 clips of "
+        "(`dsp.batch._run.reuse_freed_memory`, glibc's `mallopt`), and a task carries up to "
+        "16 clips; librosa's pool runs as its users run it, with glibc's defaults and "
+        "`chunksize=4`. Start-up, a whole run on 8 clips of "
         f"1 s (the pool, the imports in its workers, the clips): dsp {starts[0]:.2f} s, "
         f"librosa {starts[1]:.2f} s.",
+        "",
+        table(
+            [
+                "dsp, one process, 100 clips",
+                "page faults a clip",
+                "system time a clip",
+                "user time a clip",
+            ],
+            [
+                [
+                    label,
+                    f"{faults[reuse][0]:.0f}",
+                    f"{1e3 * faults[reuse][1]:.2f} ms",
+                    f"{1e3 * faults[reuse][2]:.2f} ms",
+                ]
+                for label, reuse in (
+                    ("glibc's default allocator", False),
+                    ("reuse_freed_memory() (the pool's workers)", True),
+                )
+            ],
+        ),  # fmt: skip
         "",
         f"The LocalCluster's own start-up (not in its rows): {cluster_start:.1f} s. Dask's "
         f"cost per task, from the 1-clip-a-task row against the default ({chunk} clips a "

@@ -143,3 +143,4 @@ def test_the_benchmark_runs_and_writes_its_report(tmp_path, monkeypatch):
     bench.main(["--clips", "8", "--rounds", "1", "--seconds", "1"])
     report = (tmp_path / "batch.md").read_text()
     assert "| dsp on Dask |" in report and "| librosa |" in report and "## Targets" in report
+    assert "| reuse_freed_memory() (the pool's workers) |" in report and "Start-up" in report
