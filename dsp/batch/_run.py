@@ -134,8 +134,9 @@ def reuse_freed_memory() -> bool:
 
     By default glibc's ``malloc`` gives every freed block above 128 KiB back to the system
     (``munmap``, or trimming the heap's top), and the next clip's arrays fault their pages in
-    again: about 900 page faults and 2 ms of system time for each 10-s clip at 22050 Hz, 12%
-    of its time (``benchmarks/results/batch.md``). In a worker, arrays below
+    again: for a 10-s clip's mel spectrogram, about 2000 page faults and 3 ms of system time
+    against 10 ms of user time; 1 fault and 0.4 ms after this call
+    (``benchmarks/results/batch.md``). In a worker, arrays below
     ``HEAP_ARRAY_BYTES`` come from the heap, which keeps up to ``KEEP_FREED_BYTES`` free;
     larger arrays are mapped and unmapped as before, so memory stays bounded. Called once per
     process by :func:`process` in worker processes only (our pool, a Dask cluster), never in
