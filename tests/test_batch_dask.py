@@ -12,8 +12,9 @@ import os
 from pathlib import Path
 
 import distributed  # in the test extra (dask[distributed]): installed in CI
+import numpy as np
 import pytest
-from test_batch import KillOnce, energy, make_tree, manifest, tree
+from test_batch import KillOnce, energy, make_tree, manifest, reusing_memory, tree
 
 import dsp
 from dsp import batch
@@ -89,6 +90,27 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(client, data, tmp_
     batch.extract(root, tmp_path / "reference", transform=killer, sr=None, jobs=1)
     assert tree(tmp_path / "out") == tree(tmp_path / "reference")
     client.wait_for_workers(2, timeout=60)  # the nanny restarted it for the next tests
+
+
+def test_cluster_workers_keep_freed_memory_but_a_callers_executor_does_not(client, data, tmp_path):
+    """Tasks on a Dask worker set its allocator (reuse_freed_memory) once per worker process;
+    on an executor of the caller's other than Dask (here threads of this process) nothing is
+    changed."""
+    import concurrent.futures as cf
+
+    from dsp.batch import _run
+
+    root, keys = data
+    good = [k for k in keys if k != "cars/broken"]
+    batch.extract(root, tmp_path / "dask", transform=reusing_memory, sr=None, executor=client)
+    before = _run._REUSING[0]
+    with cf.ThreadPoolExecutor(2) as threads:
+        batch.extract(root, tmp_path / "threads", transform=reusing_memory, sr=None,
+                      executor=threads)  # fmt: skip
+    assert _run._REUSING[0] == before != os.getpid()
+    for name, expected in (("dask", 1.0), ("threads", 0.0)):
+        found = [float(np.load(tmp_path / name / f"{k}.npy")[0]) for k in good]
+        assert found == [expected] * len(good), name
 
 
 def test_command_on_a_scheduler_address(client, data, tmp_path, capsys):
