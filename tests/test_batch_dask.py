@@ -18,7 +18,7 @@ from test_batch import KillOnce, energy, make_tree, manifest, reusing_memory, tr
 
 import dsp
 from dsp import batch
-from dsp.batch._run import auto_chunksize
+from dsp.batch._run import TaskSizer
 from dsp.cli import main
 
 
@@ -137,22 +137,51 @@ def test_command_on_its_own_local_cluster(data, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "clips, workers, expected",
+    "clips, workers, durations, expected",
     [
-        (1000, 2, 16),
-        (200, 2, 12),
-        (16 * 8 * 2 + 15, 2, 16),
-        (10, 2, 1),
-        (0, 4, 1),
+        (1000, 2, [], 1),  # nothing done yet: one clip
+        (1000, 2, [10.0] * 4, 16),  # 160 s of 10-s clips
+        (1000, 2, [30.0, 30.0], 5),
+        (1000, 2, [3600.0], 1),  # an hour-long recording a task
+        (1000, 2, [0.5] * 3, 16),  # at most MAX_AUTO_CHUNK
+        (200, 2, [10.0], 12),  # every worker gets 8 tasks of the run or more
+        (20, 2, [10.0], 1),
+        (0, 4, [10.0], 1),
     ],
 )
-def test_the_automatic_chunk_size(clips, workers, expected):
-    """8 tasks a worker or more, 16 clips at most, on every executor (the naive rule: the
-    largest size up to 16 that still leaves every worker 8 tasks)."""
-    chosen = auto_chunksize(clips, workers)
-    naive = max([1] + [k for k in range(1, 17) if clips // k >= 8 * workers])
-    assert chosen == expected == naive
-    assert 1 <= chosen <= batch.MAX_AUTO_CHUNK
+def test_the_automatic_task_size(clips, workers, durations, expected):
+    """The naive rule: the largest size up to 16 whose audio (at the mean duration) is at most
+    160 s and that gives every worker 8 tasks of the run; one clip before any is done. Failed
+    clips (no duration) do not count."""
+    sizer = TaskSizer(clips, workers)
+    sizer.record({"status": "failed", "duration": ""})
+    for seconds in durations:
+        sizer.record({"status": "ok", "duration": f"{seconds:.6f}"})
+    mean = sum(durations) / len(durations) if durations else None
+    fits = [
+        k
+        for k in range(1, 17)
+        if mean is not None and k * mean <= batch.TASK_AUDIO_SECONDS and clips // k >= 8 * workers
+    ]
+    assert sizer.size() == expected == max([1, *fits])
+
+
+def test_long_recordings_go_one_a_task_and_short_clips_many(tmp_path):
+    """Run-level: 10-s clips end up in tasks of several clips; long ones in tasks of one."""
+    import numpy as np
+
+    for name, seconds, count in (("short", 10.0, 200), ("long", 200.0, 20)):
+        root = tmp_path / name
+        root.mkdir()
+        y = np.zeros(int(seconds * 100), dtype=np.float32)
+        for i in range(count):
+            dsp.write_wav(root / f"{i:04d}.wav", y, 100)
+        report = batch.extract(root, tmp_path / f"{name}-out", transform=energy, sr=None, jobs=1)
+        assert report.ok and report.computed == count
+        if name == "short":  # 4 one-clip tasks (the window), then 16 clips a task
+            assert report.tasks == 4 + -(-(count - 4) // 16), report.tasks
+        else:
+            assert report.tasks == count
 
 
 @pytest.mark.bench

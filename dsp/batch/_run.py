@@ -40,8 +40,9 @@ __all__ = [
     "init_worker",
     "make_executor",
     "run_clips",
-    "auto_chunksize",
+    "TaskSizer",
     "MAX_AUTO_CHUNK",
+    "TASK_AUDIO_SECONDS",
     "reuse_freed_memory",
 ]
 
@@ -291,19 +292,52 @@ def _is_dask(executor: Any) -> bool:
     return hasattr(executor, "get_executor") and hasattr(executor, "nthreads")
 
 
-#: Largest number of clips per task chosen by ``chunksize=None`` on a caller's executor.
+#: Most clips per task chosen by ``chunksize=None``.
 MAX_AUTO_CHUNK = 16
+#: Audio per task that ``chunksize=None`` aims at: 16 clips of 10 s. A task costs about 1 ms
+#: of the parent's CPU on our own pool (pickling, futures, the manifest row: time taken from
+#: the workers when they use every core) and ~10 ms of scheduling on Dask
+#: (``benchmarks/results/batch.md``); 160 s of audio is ~0.1-0.2 s of work for a mel
+#: spectrogram. Long recordings go one a task, so the progress bar moves and the last tasks
+#: end together.
+TASK_AUDIO_SECONDS = 160.0
 
 
-def auto_chunksize(clips: int, workers: int) -> int:
-    """Clips per task: up to MAX_AUTO_CHUNK, keeping 8 tasks per worker or more.
+class TaskSizer:
+    """Clips per task for ``chunksize=None``, chosen as the run goes.
 
-    The same rule on every executor: a Dask task costs ~10 ms of scheduling, and a task of our
-    own pool about 1 ms of the parent's CPU (pickling, futures, the manifest row), which on a
-    machine whose cores all run workers is time taken from them (``benchmarks/results/
-    batch.md``).
+    The first tasks carry one clip each; then as many clips as hold about
+    :data:`TASK_AUDIO_SECONDS` of audio at the mean duration of the clips done so far, at most
+    :data:`MAX_AUTO_CHUNK`, and few enough that every worker gets 8 tasks or more of the run's
+    ``clips`` (the last task of a worker then holds at most 160 s of audio). The outputs do
+    not depend on it.
     """
-    return max(1, min(MAX_AUTO_CHUNK, clips // (8 * workers)))
+
+    def __init__(self, clips: int, workers: int) -> None:
+        self.cap = min(MAX_AUTO_CHUNK, clips // (8 * workers))
+        self.seconds = 0.0
+        self.clips = 0
+
+    def record(self, row: Row) -> None:
+        """Count the audio of a clip done (failed clips have no duration)."""
+        if row.get("status") == "ok" and row.get("duration"):
+            self.seconds += float(row["duration"])
+            self.clips += 1
+
+    def size(self) -> int:
+        """Clips for the next task."""
+        if self.clips == 0 or self.cap <= 1:
+            return 1
+        mean = self.seconds / self.clips
+        return max(1, min(self.cap, int(TASK_AUDIO_SECONDS / mean) if mean > 0 else self.cap))
+
+
+def _tasks(todo: list[Clip], chunksize: int | None, sizer: TaskSizer) -> Iterator[list[Clip]]:
+    start = 0
+    while start < len(todo):
+        size = chunksize or sizer.size()
+        yield todo[start : start + size]
+        start += size
 
 
 def run_clips(
@@ -314,8 +348,9 @@ def run_clips(
     executor: Any,
     on_result: Callable[[Row, bytes | None], None],
     bar: Progress,
-) -> None:
-    """Process ``todo`` in tasks of ``chunksize`` clips on ``executor`` (or a pool of ``jobs``).
+) -> int:
+    """Process ``todo`` in tasks of ``chunksize`` clips on ``executor`` (or a pool of ``jobs``);
+    ``chunksize=None``: :class:`TaskSizer`. Returns the number of tasks submitted.
 
     If a process of our own pool dies (killed, out of memory, a crash in a library), the pool
     is replaced, the clips it had in hand are retried one at a time in fresh pools (so a clip
@@ -323,26 +358,35 @@ def run_clips(
     caller's, a lost task's clips are recorded as failed (Dask retries them itself first).
     """
     if not todo:
-        return
+        return 0
     pool, workers, owned = make_executor(executor, min(jobs, len(todo)))
     if isinstance(pool, cf.ProcessPoolExecutor) and owned or _is_dask(executor):
         job = replace(job, reuse_memory=True)  # worker processes, never the caller's
-    if chunksize is None:
-        chunksize = auto_chunksize(len(todo), workers)
-    tasks = iter([todo[i : i + chunksize] for i in range(0, len(todo), chunksize)])
+    sizer, count = TaskSizer(len(todo), workers), [0]
+
+    def counted(tasks: Iterator[list[Clip]]) -> Iterator[list[Clip]]:
+        for task in tasks:
+            count[0] += 1
+            yield task
+
+    def result(row: Row, data: bytes | None) -> None:
+        sizer.record(row)
+        on_result(row, data)
+
+    tasks = counted(_tasks(todo, chunksize, sizer))
     window = max(2, 4 * workers)
     try:
         with one_thread_blas():
-            while lost := feed(pool, job, tasks, window, on_result):
+            while lost := feed(pool, job, tasks, window, result):
                 if not owned:
                     for task, err in lost:
-                        _fail(job, task, err, on_result)
+                        _fail(job, task, err, result)
                     continue
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = make_executor(None, workers)[0]
                 for clip in [clip for task, _ in lost for clip in task]:
-                    for task, err in feed(pool, job, iter([[clip]]), 1, on_result):
-                        _fail(job, task, err, on_result)  # it broke the pool again: replace it
+                    for task, err in feed(pool, job, counted(iter([[clip]])), 1, result):
+                        _fail(job, task, err, result)  # it broke the pool again: replace it
                         pool.shutdown(wait=True, cancel_futures=True)
                         pool = make_executor(None, workers)[0]
     except BaseException:
@@ -353,3 +397,4 @@ def run_clips(
         bar.close()
     if owned:
         pool.shutdown(wait=True)
+    return count[0]

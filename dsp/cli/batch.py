@@ -117,7 +117,8 @@ def register(commands: Any) -> None:
         "--chunksize",
         type=int,
         metavar="N",
-        help="clips per task (default: up to 16, so that each worker still gets 8 tasks or more)",
+        help="clips per task (default: about 160 s of audio a task, at most 16 clips, each "
+        "worker still getting 8 tasks or more)",
     )
     run.add_argument(
         "--progress",
