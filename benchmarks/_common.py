@@ -42,11 +42,15 @@ def signal(seconds: float, sr: int = SR) -> np.ndarray:
     return y
 
 
-def _timed(func: Callable[[], Any]) -> float:
+def _timed(func: Callable[[], Any], cpu: list[float] | None = None) -> float:
+    """Wall seconds of ``func()``; its CPU seconds (all of this process's threads) appended to
+    ``cpu`` if given."""
     gc.collect()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     out = func()
     elapsed = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
     del out
     return elapsed
 
@@ -56,18 +60,20 @@ def paired(ours: Callable[[], Any], ref: Callable[[], Any], runs: int) -> dict[s
 
     One warm-up each, then ``runs`` pairs alternated ABBA (ours first, then ref first, ...), so
     that neither side always runs in the other's wake; each ratio compares the two runs of one
-    pair.
+    pair. ``cpu_ratio``: the median ratio of the pairs' CPU time (every thread's), the work
+    done whatever the threads.
     """
     _timed(ours), _timed(ref)
-    t_ours, t_ref = [], []
+    t_ours, t_ref, c_ours, c_ref = [], [], [], []  # type: ignore[var-annotated]
     for i in range(runs):
         if i % 2 == 0:
-            t_ours.append(_timed(ours))
-            t_ref.append(_timed(ref))
+            t_ours.append(_timed(ours, c_ours))
+            t_ref.append(_timed(ref, c_ref))
         else:
-            t_ref.append(_timed(ref))
-            t_ours.append(_timed(ours))
+            t_ref.append(_timed(ref, c_ref))
+            t_ours.append(_timed(ours, c_ours))
     ratios = np.array(t_ours) / np.array(t_ref)
+    cpu_ratios = np.array(c_ours) / np.maximum(np.array(c_ref), 1e-9)
     return dict(
         ours=float(np.median(t_ours)),
         ref=float(np.median(t_ref)),
@@ -75,6 +81,7 @@ def paired(ours: Callable[[], Any], ref: Callable[[], Any], runs: int) -> dict[s
         lo=float(ratios.min()),
         hi=float(ratios.max()),
         runs=runs,
+        cpu_ratio=float(np.median(cpu_ratios)),
     )
 
 

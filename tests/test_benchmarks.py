@@ -6,6 +6,7 @@ and take about a minute); ``.ci/run`` runs them with ``python -m pytest -m bench
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -36,22 +37,20 @@ def test_every_case_runs_and_meets_its_contract():
 
 
 def test_paired_timing_and_deviation_rows():
-    rows = timing.run_timing(
-        TINY, {"tiny": 1}, only=["stft", "melspectrogram"], log=open("/dev/null", "w")
-    )
+    rows = timing.run_timing(TINY, {"tiny": 1}, only=["stft", "melspectrogram"], log=io.StringIO())
     assert [r["case"] for r in rows] == ["stft", "melspectrogram"]
     assert all(r["identical"] and r["ratio"] > 0 and r["lo"] <= r["hi"] for r in rows)
 
 
 def test_memory_in_a_fresh_process():
-    rows = memory.run_memory(TINY, only=["melspectrogram"], log=open("/dev/null", "w"))
+    rows = memory.run_memory(TINY, only=["melspectrogram"], log=io.StringIO())
     (row,) = rows
     assert row["out_bytes"] == _common.N_MELS * (1 + int(0.5 * _common.SR) // _common.HOP) * 4
     assert row["ours"] >= 0 and row["ref"] >= 0
 
 
 def test_startup_rows():
-    rows = startup.run_startup(repeats=1, log=open("/dev/null", "w"))
+    rows = startup.run_startup(repeats=1, log=io.StringIO())
     assert [r["name"] for r in rows] == list(startup.COMMANDS)
     assert rows[0]["wall_ratio"] == pytest.approx(1.0)
 
@@ -143,3 +142,15 @@ def test_command_line_writes_the_report(tmp_path, monkeypatch):
 def test_signal_is_seeded_float32():
     a, b = _common.signal(0.1), _common.signal(0.1)
     assert a.dtype == np.float32 and np.array_equal(a, b) and a.size == round(0.1 * _common.SR)
+
+
+def test_streaming_time_rows_and_wake_latency():
+    """benchmarks/streaming.py's time table on a 2-s signal, one pair (no timing asserted):
+    a row per transform and thread setting, the columns of its header, the output checked
+    identical; and the thread wake-up it reports is a positive time."""
+    from benchmarks import streaming
+
+    rows = streaming.time_ratio(2.0, 1)
+    assert len(rows) == 2 * len(streaming.THREADS)
+    assert all(len(row) == len(streaming.TIME_COLUMNS) and row[-1] == "identical" for row in rows)
+    assert 0 < streaming.wake_latency(20) < 1.0
