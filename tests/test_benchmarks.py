@@ -154,3 +154,4 @@ def test_streaming_time_rows_and_wake_latency():
     assert len(rows) == 2 * len(streaming.THREADS)
     assert all(len(row) == len(streaming.TIME_COLUMNS) and row[-1] == "identical" for row in rows)
     assert 0 < streaming.wake_latency(20) < 1.0
+    assert streaming.verdict(rows).startswith("Target (stream <= 1.3x offline): met by ")
