@@ -366,7 +366,7 @@ def write_report(
         "both sides (that is what makes the default mode identical), so this is the most the "
         "default mode can gain on the work itself in the caller's process. In a pool, dsp's "
         "workers also keep the memory a clip frees for the next clip "
-        "(`dsp.batch._run.reuse_freed_memory`, glibc's `mallopt`), and a task carries several "
+        "(`dsp.batch.reuse_freed_memory`, glibc's `mallopt`), and a task carries several "
         "clips; librosa's pool runs as its users run it, with glibc's defaults and "
         "`chunksize=4`. Start-up, a whole run on 8 clips of "
         f"1 s (the pool, the imports in its workers, the clips): dsp {starts[0]:.2f} s, "

@@ -32,7 +32,7 @@ from ..io import _atomic
 from ._features import FEATURES, Feature, describe, feature
 from ._inputs import Clip, find_clips
 from ._manifest import Manifest, Row, npy_path
-from ._run import MAX_AUTO_CHUNK, TASK_AUDIO_SECONDS, Job, Progress, run_clips
+from ._run import MAX_AUTO_CHUNK, TASK_AUDIO_SECONDS, Job, Progress, reuse_freed_memory, run_clips
 from ._shards import plan_shards
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "Clip",
     "MAX_AUTO_CHUNK",
     "TASK_AUDIO_SECONDS",
+    "reuse_freed_memory",
 ]
 
 _FORMATS = ("npy", "shards")

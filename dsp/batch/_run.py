@@ -133,16 +133,46 @@ _REUSING = [0]  # the process (pid) that has set them
 def reuse_freed_memory() -> bool:
     """Let this worker process's allocator keep the memory a clip frees for the next clip.
 
+    For the worker processes of a process pool (``initializer=``): :func:`extract` calls it
+    in its own pool's workers and in a Dask cluster's, never in the calling process.
+
+    Returns
+    -------
+    bool
+        Whether the settings took: True with glibc's ``malloc``, False with another C library
+        (musl, macOS), where nothing is changed.
+
+    Notes
+    -----
     By default glibc's ``malloc`` gives every freed block above 128 KiB back to the system
     (``munmap``, or trimming the heap's top), and the next clip's arrays fault their pages in
     again: for a 10-s clip's mel spectrogram, about 2000 page faults and 3 ms of system time
     against 10 ms of user time; 1 fault and 0.4 ms after this call
-    (``benchmarks/results/batch.md``). In a worker, arrays below
-    ``HEAP_ARRAY_BYTES`` come from the heap, which keeps up to ``KEEP_FREED_BYTES`` free;
-    larger arrays are mapped and unmapped as before, so memory stays bounded. Called once per
-    process by :func:`process` in worker processes only (our pool, a Dask cluster), never in
-    the caller's process (``jobs=1``, an executor of the caller's own). Other C libraries:
-    nothing. Returns whether the settings took.
+    (``benchmarks/results/batch.md``). After it, arrays below ``HEAP_ARRAY_BYTES`` (32 MiB)
+    come from the heap, which keeps up to ``KEEP_FREED_BYTES`` (64 MiB) free
+    (``mallopt(M_MMAP_THRESHOLD)``, ``mallopt(M_TRIM_THRESHOLD)``); larger arrays are mapped
+    and unmapped as before, so a worker's memory stays bounded. It is a setting of the whole
+    process: call it in worker processes, not in an application's own.
+
+    librosa equivalent: none (librosa leaves process pools to its users).
+
+    Examples
+    --------
+    >>> import concurrent.futures as cf, multiprocessing, os, tempfile
+    >>> import numpy as np
+    >>> import dsp
+    >>> from dsp import batch
+    >>> y = np.zeros(22050, dtype=np.float32)
+    >>> context = multiprocessing.get_context("spawn")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     os.makedirs(os.path.join(tmp, "in"))
+    ...     dsp.write_wav(os.path.join(tmp, "in", "a.wav"), y, 22050)
+    ...     with cf.ProcessPoolExecutor(1, mp_context=context,
+    ...                                 initializer=batch.reuse_freed_memory) as pool:
+    ...         report = batch.extract(os.path.join(tmp, "in"), os.path.join(tmp, "out"),
+    ...                                transform="stft", executor=pool)
+    >>> report.ok
+    True
     """
     try:
         import ctypes
