@@ -182,6 +182,24 @@ def page_faults(paths: list[Path], scratch: Path, clips: int = 100, rounds: int 
     }
 
 
+def parent_cpu(paths: list[Path], scratch: Path, clips: int = 200) -> float:
+    """CPU seconds of the calling process per task of our own 2-process pool, one clip a task
+    (submitting, collecting, the manifest row): time taken from the workers when they use every
+    core."""
+    import resource
+
+    from dsp import batch
+
+    mel = batch.feature("mel")
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    report = batch.extract([str(p) for p in paths[:clips]], scratch / "parent", transform=mel,
+                           sr=TARGET_SR, jobs=2, chunksize=1)  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    shutil.rmtree(scratch / "parent")
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return used / max(report.tasks, 1)
+
+
 def deviation(root: Path, paths: list[Path], scratch: Path) -> float:
     """Max |dB difference| between dsp's and librosa's outputs on one clip per rate."""
     import dsp
@@ -255,10 +273,11 @@ def main(argv: list[str] | None = None) -> None:
                 single = one_process(paths, scratch)
                 starts = startup(scratch)
                 faults = page_faults(paths, scratch)
+                per_task = parent_cpu(paths, scratch)
             # after every round: a run cut short still leaves the rounds it finished
             write_report(
                 args, r + 1, times, tasks, cluster_start, worst, single, starts, faults,
-                load_before, os.getloadavg(),
+                per_task, load_before, os.getloadavg(),
             )  # fmt: skip
         client.close()
         cluster.close()
@@ -279,6 +298,7 @@ def write_report(
     single: tuple[float, float],
     starts: tuple[float, float],
     faults: dict,
+    per_task: float,
     load_before: tuple[float, ...],
     load_after: tuple[float, ...],
 ) -> None:
@@ -395,7 +415,9 @@ def write_report(
         "",
         f"The LocalCluster's own start-up (not in its rows): {cluster_start:.1f} s. Dask's "
         f"cost per task, from the 1-clip-a-task row against the default ({default_tasks} "
-        f"tasks against {n}), 2 workers: {per_task_ms:.1f} ms. Tasks of the local pool's runs: "
+        f"tasks against {n}), 2 workers: {per_task_ms:.1f} ms. The local pool's cost per task "
+        "in the calling process (its CPU time over a run of 200 clips, one a task: submitting, "
+        f"collecting, the manifest row): {1e3 * per_task:.2f} ms. Tasks of the local pool's runs: "
         f"{tasks['dsp']} (the default task size: about "
         f"{TASK_AUDIO_SECONDS:g} s of audio a task, at most {MAX_AUTO_CHUNK} clips). "
         f"Largest difference between dsp's and librosa's dB outputs on one clip per rate: "

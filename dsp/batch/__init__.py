@@ -245,6 +245,6 @@ def extract(
         tasks = run_clips(job, todo, chunksize, jobs, executor, on_result, bar)
         _remove_temporaries(out)
         if todo and not job.shards and hasattr(os, "sync"):
-            os.sync()  # the outputs were not flushed one by one (an fsync a clip costs 4%)
+            os.sync()  # the outputs were not flushed one by one (docs/datasets.md)
     failed = [manifest.rows[c.key] for c in clips if manifest.rows[c.key]["status"] != "ok"]
     return BatchReport(len(clips), len(todo), len(clips) - len(todo), failed, manifest.path, tasks)
