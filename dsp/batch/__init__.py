@@ -160,7 +160,7 @@ def extract(
         Clips per task. None (default): chosen as the run goes, about 160 s of audio a task
         (16 clips of 10 s; a long recording alone), at most :data:`MAX_AUTO_CHUNK`, leaving
         each worker 8 tasks or more (a Dask task costs ~10 ms, one of the default pool about
-        1 ms of this process's CPU; :class:`dsp.batch._run.TaskSizer`).
+        2 ms of this process's CPU; :class:`dsp.batch._run.TaskSizer`).
     progress : bool
         Draw a progress bar (clips, clips/s, ETA) on stderr.
 

@@ -324,7 +324,7 @@ def _is_dask(executor: Any) -> bool:
 
 #: Most clips per task chosen by ``chunksize=None``.
 MAX_AUTO_CHUNK = 16
-#: Audio per task that ``chunksize=None`` aims at: 16 clips of 10 s. A task costs about 1 ms
+#: Audio per task that ``chunksize=None`` aims at: 16 clips of 10 s. A task costs about 2 ms
 #: of the parent's CPU on our own pool (pickling, futures, the manifest row: time taken from
 #: the workers when they use every core) and ~10 ms of scheduling on Dask
 #: (``benchmarks/results/batch.md``); 160 s of audio is ~0.1-0.2 s of work for a mel
