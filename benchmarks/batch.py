@@ -142,7 +142,7 @@ def startup(scratch: Path, rounds: int = 3) -> tuple[float, float]:
 _FAULTS = """
 import json, resource, sys
 from dsp import batch
-from dsp.batch._run import reuse_freed_memory
+from dsp.batch import reuse_freed_memory
 paths, out, reuse = json.loads(sys.argv[1])
 if reuse:
     reuse_freed_memory()

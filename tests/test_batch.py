@@ -555,24 +555,24 @@ def test_npy_checks_read_the_header(tmp_path):
 
 def reusing_memory(y: np.ndarray, sr: int) -> np.ndarray:
     """A transform reporting whether its process has set :func:`reuse_freed_memory`."""
-    from dsp.batch import _run
+    from dsp.batch import _worker
 
-    return np.array([float(_run._REUSING[0] == os.getpid())])
+    return np.array([float(_worker._REUSING[0] == os.getpid())])
 
 
 def test_worker_processes_keep_freed_memory_and_the_caller_does_not(clips, tmp_path):
     """Our pool's workers set the allocator once each; ``jobs=1`` runs in the caller's process
     and leaves its allocator alone."""
-    from dsp.batch import _run
+    from dsp.batch import _worker
 
     root, keys = clips
-    before = _run._REUSING[0]
+    before = _worker._REUSING[0]
     batch.extract(root, tmp_path / "pool", transform=reusing_memory, sr=None, jobs=2)
     batch.extract(root, tmp_path / "here", transform=reusing_memory, sr=None, jobs=1)
     good = [k for k in keys if k != "cars/broken"]
     assert [float(np.load(tmp_path / "pool" / f"{k}.npy")[0]) for k in good] == [1.0] * len(good)
     assert [float(np.load(tmp_path / "here" / f"{k}.npy")[0]) for k in good] == [0.0] * len(good)
-    assert _run._REUSING[0] == before != os.getpid()
+    assert _worker._REUSING[0] == before != os.getpid()
 
 
 #: Run in a fresh process: the page faults of allocating and freeing 24 MB of arrays of
@@ -580,7 +580,7 @@ def test_worker_processes_keep_freed_memory_and_the_caller_does_not(clips, tmp_p
 _FAULTS = """
 import platform, resource, sys
 import numpy as np
-from dsp.batch._run import reuse_freed_memory
+from dsp.batch import reuse_freed_memory
 
 def faults():
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt

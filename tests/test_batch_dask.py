@@ -98,16 +98,16 @@ def test_cluster_workers_keep_freed_memory_but_a_callers_executor_does_not(clien
     changed."""
     import concurrent.futures as cf
 
-    from dsp.batch import _run
+    from dsp.batch import _worker
 
     root, keys = data
     good = [k for k in keys if k != "cars/broken"]
     batch.extract(root, tmp_path / "dask", transform=reusing_memory, sr=None, executor=client)
-    before = _run._REUSING[0]
+    before = _worker._REUSING[0]
     with cf.ThreadPoolExecutor(2) as threads:
         batch.extract(root, tmp_path / "threads", transform=reusing_memory, sr=None,
                       executor=threads)  # fmt: skip
-    assert _run._REUSING[0] == before != os.getpid()
+    assert _worker._REUSING[0] == before != os.getpid()
     for name, expected in (("dask", 1.0), ("threads", 0.0)):
         found = [float(np.load(tmp_path / name / f"{k}.npy")[0]) for k in good]
         assert found == [expected] * len(good), name

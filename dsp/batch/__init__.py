@@ -32,8 +32,9 @@ from ..io import _atomic
 from ._features import FEATURES, Feature, describe, feature
 from ._inputs import Clip, find_clips
 from ._manifest import Manifest, Row, npy_path
-from ._run import MAX_AUTO_CHUNK, TASK_AUDIO_SECONDS, Job, Progress, reuse_freed_memory, run_clips
+from ._run import MAX_AUTO_CHUNK, TASK_AUDIO_SECONDS, Progress, run_clips
 from ._shards import plan_shards
+from ._worker import Job, reuse_freed_memory
 
 __all__ = [
     "extract",

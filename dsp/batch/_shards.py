@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from ..io._atomic import atomic_write
 from ._inputs import Clip, shard_member
 from ._manifest import Manifest, Row
-from ._run import Job
+from ._worker import Job
 
 __all__ = ["shard_name", "write_shard", "shard_members", "plan_shards"]
 
