@@ -627,3 +627,22 @@ def test_outputs_are_synced_once_not_one_by_one(clips, tmp_path, monkeypatch):
     rerun = batch.extract(root, tmp_path / "out", transform=energy, sr=None, jobs=1)
     assert rerun.computed == 1  # the broken clip only, which writes no output
     assert calls[3:] == ["fsync", "sync", "fsync"]
+
+
+@pytest.mark.parametrize("library", ["no mallopt", "CDLL(None) refused", "mallopt says no"])
+def test_reuse_freed_memory_elsewhere_changes_nothing(monkeypatch, library):
+    """Another C library (macOS: no mallopt; Windows: no CDLL(None); musl: a mallopt that
+    answers 0): False, and nothing fails."""
+    import ctypes
+    from types import SimpleNamespace
+
+    def refusing(param: int, value: int) -> int:  # a C function's stand-in (takes argtypes)
+        return 0
+
+    def cdll(name: object, *args: object, **kwargs: object) -> object:
+        if library == "CDLL(None) refused":
+            raise TypeError("LoadLibrary() argument 1 must be str, not None")
+        return SimpleNamespace() if library == "no mallopt" else SimpleNamespace(mallopt=refusing)
+
+    monkeypatch.setattr(ctypes, "CDLL", cdll)
+    assert batch.reuse_freed_memory() is False

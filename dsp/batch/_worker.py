@@ -165,7 +165,7 @@ def reuse_freed_memory() -> bool:
         import ctypes
 
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc's C library
+    except (OSError, AttributeError, TypeError):  # not glibc (Windows: no CDLL(None))
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     keep = mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
