@@ -646,3 +646,10 @@ def test_reuse_freed_memory_elsewhere_changes_nothing(monkeypatch, library):
 
     monkeypatch.setattr(ctypes, "CDLL", cdll)
     assert batch.reuse_freed_memory() is False
+
+
+def test_command_summary_says_one_clip_in_the_singular(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    dsp.write_wav(tmp_path / "in" / "a.wav", tone(0.5, 8000, 440.0, 0), 8000)
+    assert main(["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--jobs", "1"]) == 0
+    assert "dsp batch: 1 clip: 1 with features" in capsys.readouterr().out

@@ -238,7 +238,7 @@ def run_clips(
     if not todo:
         return 0
     pool, workers, owned = make_executor(executor, min(jobs, len(todo)))
-    if isinstance(pool, cf.ProcessPoolExecutor) and owned or _is_dask(executor):
+    if (owned and isinstance(pool, cf.ProcessPoolExecutor)) or _is_dask(executor):
         job = replace(job, reuse_memory=True)  # worker processes, never the caller's
     sizer, count = TaskSizer(len(todo), workers), [0]
 

@@ -53,6 +53,7 @@ class Job:
 
 
 def describe_error(err: BaseException) -> str:
+    """``"Type: message"`` for a manifest row (an OSError: its reason and file name)."""
     if isinstance(err, OSError) and err.strerror:
         text = f"{err.strerror}: {err.filename}" if err.filename else err.strerror
     else:
@@ -133,8 +134,8 @@ def reuse_freed_memory() -> bool:
     -----
     By default glibc's ``malloc`` gives every freed block above 128 KiB back to the system
     (``munmap``, or trimming the heap's top), and the next clip's arrays fault their pages in
-    again: for a 10-s clip's mel spectrogram, about 2000 page faults and 3 ms of system time
-    against 10 ms of user time; 1 fault and 0.4 ms after this call
+    again: for a 10-s clip's mel spectrogram, about 2000 page faults and 4 ms of system time
+    against 10 ms of user time; 1 fault and 0.5 ms after this call
     (``benchmarks/results/batch.md``). After it, arrays below ``HEAP_ARRAY_BYTES`` (32 MiB)
     come from the heap, which keeps up to ``KEEP_FREED_BYTES`` (64 MiB) free
     (``mallopt(M_MMAP_THRESHOLD)``, ``mallopt(M_TRIM_THRESHOLD)``); larger arrays are mapped

@@ -230,7 +230,8 @@ def run_batch(args: argparse.Namespace) -> int:
         print(f"dsp: ... and {len(report.failed) - _SHOWN_FAILURES} more", file=sys.stderr)
     good = report.total - len(report.failed)
     print(
-        f"dsp batch: {report.total} clips: {good} with features ({report.skipped} of them "
+        f"dsp batch: {report.total} clip{'s' if report.total != 1 else ''}: {good} with "
+        f"features ({report.skipped} of them "
         f"already done before this run), {len(report.failed)} failed; manifest "
         f"{report.manifest}"
     )
